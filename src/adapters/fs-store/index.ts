@@ -1,0 +1,171 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+import { objectCreatedRecord, type S3EventRecord } from '../../core/events.js';
+import { MAX_METADATA_BYTES, metadataBytes } from '../../core/metadata.js';
+import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports.js';
+
+/** Receives each ObjectCreated record after the object is durably stored. */
+export type ObjectCreatedListener = (record: S3EventRecord) => Promise<void> | void;
+
+/** Where and how the filesystem store keeps objects. */
+export interface FsObjectStoreOptions {
+  /** Folder of the store; each bucket is a folder below it. */
+  root: string;
+  bucket: string;
+  /** Called once per stored object, before `put` returns. */
+  onObjectCreated: ObjectCreatedListener;
+  /** Region name written into events. Default `local`. */
+  region?: string;
+}
+
+/** The sidecar file that keeps what S3 keeps beside an object's bytes. */
+interface ObjectAttributes {
+  contentType: string;
+  metadata: Record<string, string>;
+  eTag: string;
+  size: number;
+  lastModified: string;
+}
+
+/** Raised for a key or metadata that S3 would refuse, or that would leave the store's folder. */
+export class InvalidObjectError extends Error {
+  override readonly name = 'InvalidObjectError';
+}
+
+/**
+ * An S3-like object store on the local filesystem. Bytes live under `<root>/<bucket>/data/<key>`,
+ * content type and user metadata under `<root>/<bucket>/meta/<key>.json`. Each file is written to
+ * a temporary name, flushed to disk and renamed, so a crash leaves either the old state or the new.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly bucket: string;
+  private readonly dataRoot: string;
+  private readonly metaRoot: string;
+  private readonly onObjectCreated: ObjectCreatedListener;
+  private readonly region: string;
+  private lastSequence = 0n;
+
+  constructor(options: FsObjectStoreOptions) {
+    this.bucket = options.bucket;
+    const bucketRoot = resolve(options.root, options.bucket);
+    this.dataRoot = join(bucketRoot, 'data');
+    this.metaRoot = join(bucketRoot, 'meta');
+    this.onObjectCreated = options.onObjectCreated;
+    this.region = options.region ?? 'local';
+  }
+
+  async put(input: PutObjectInput): Promise<{ eTag: string; versionId: string | undefined }> {
+    const dataPath = this.pathFor(this.dataRoot, input.key, '');
+    const metaPath = this.pathFor(this.metaRoot, input.key, '.json');
+    checkMetadata(input.metadata);
+
+    // A single-part S3 upload's ETag is the quoted MD5 of its body.
+    const eTag = `"${createHash('md5').update(input.body).digest('hex')}"`;
+    const attributes: ObjectAttributes = {
+      contentType: input.contentType,
+      metadata: { ...input.metadata },
+      eTag,
+      size: input.body.length,
+      lastModified: new Date().toISOString(),
+    };
+
+    await writeFileDurably(dataPath, input.body);
+    await writeFileDurably(metaPath, Buffer.from(JSON.stringify(attributes)));
+
+    await this.onObjectCreated(
+      objectCreatedRecord({
+        bucket: this.bucket,
+        key: input.key,
+        size: input.body.length,
+        eTag: eTag.slice(1, -1),
+        versionId: undefined,
+        sequencer: this.nextSequencer(),
+        time: new Date(attributes.lastModified),
+        region: this.region,
+      }),
+    );
+    return { eTag, versionId: undefined };
+  }
+
+  async get(key: string, options: { versionId?: string } = {}): Promise<StoredObject | undefined> {
+    // NOTE: the store keeps one version of each key; a request for a named version is answered
+    // with the current one, which is the only one this store ever wrote for a generated key.
+    void options;
+    const dataPath = this.pathFor(this.dataRoot, key, '');
+    const metaPath = this.pathFor(this.metaRoot, key, '.json');
+
+    let attributes: ObjectAttributes;
+    let body: Buffer;
+    try {
+      attributes = JSON.parse(await readFile(metaPath, 'utf8')) as ObjectAttributes;
+      body = await readFile(dataPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+
+    return {
+      key,
+      body,
+      contentType: attributes.contentType,
+      metadata: attributes.metadata,
+      eTag: attributes.eTag,
+      versionId: undefined,
+    };
+  }
+
+  /** Maps a key to a path, rejecting any key that would resolve outside `base`. */
+  private pathFor(base: string, key: string, suffix: string): string {
+    if (key === '' || key.includes('\0') || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+      throw new InvalidObjectError(`object key ${JSON.stringify(key)} is empty or has an empty, "." or ".." segment`);
+    }
+    const path = resolve(base, key + suffix);
+    const inside = relative(base, path);
+    if (inside.startsWith(`..${sep}`) || inside === '..' || resolve(base, inside) !== path) {
+      throw new InvalidObjectError(`object key ${JSON.stringify(key)} leaves the store's folder`);
+    }
+    return path;
+  }
+
+  /** Sequencers order the events of one bucket: hexadecimal, increasing, as S3's are. */
+  private nextSequencer(): string {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.lastSequence = now > this.lastSequence ? now : this.lastSequence + 1n;
+    return this.lastSequence.toString(16).toUpperCase().padStart(16, '0');
+  }
+}
+
+function checkMetadata(metadata: Record<string, string>): void {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!/^[\x20-\x7e]*$/.test(key) || !/^[\x20-\x7e]*$/.test(value)) {
+      throw new InvalidObjectError(`metadata ${JSON.stringify(key)} is not printable US-ASCII, which S3 requires`);
+    }
+  }
+  const total = metadataBytes(metadata);
+  if (total > MAX_METADATA_BYTES) {
+    throw new InvalidObjectError(`metadata is ${total} bytes; S3 allows at most ${MAX_METADATA_BYTES}`);
+  }
+}
+
+async function writeFileDurably(path: string, content: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(temporary, 'w');
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+
+  // The rename itself is durable only once the folder is flushed.
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}

@@ -1,0 +1,160 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+import { ConfigurationError, SendError } from '../../core/errors.js';
+import type { Logger, MailTransport, OutgoingMessage, SecretStore, SendReceipt } from '../../core/ports.js';
+import { toNodemailerMessage } from '../../mail/nodemailer.js';
+
+/**
+ * How the connection is secured: `implicit` is TLS from the first byte (port 465), `starttls`
+ * upgrades a plain connection and fails if the server cannot (port 587), `none` sends in the
+ * clear and is only for local mail sinks.
+ */
+export type SmtpTlsMode = 'implicit' | 'starttls' | 'none';
+
+/** SMTP settings. Credentials come from the secret store, never from these options. */
+export interface SmtpTransportOptions {
+  host: string;
+  port: number;
+  tls: SmtpTlsMode;
+  /** Name of the secret with `{"username","password"}`, or undefined to send without logging in. */
+  secretName: string | undefined;
+  secrets: SecretStore;
+  /** Extra certificate authorities to trust (PEM), such as a local server's own. */
+  ca?: string | Buffer;
+  /** Connections kept open at most. */
+  maxConnections: number;
+  /** Messages per second at most, over all connections. */
+  maxMessagesPerSecond: number;
+  timeoutSeconds: number;
+  logger: Logger;
+}
+
+/** The SMTP login secret's shape. */
+interface SmtpCredentials {
+  username: string;
+  password: string;
+}
+
+const TRANSIENT_SOCKET_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNRESET', 'EDNS', 'ECONNREFUSED']);
+
+/**
+ * Sends through an SMTP server with nodemailer's pooled transport: a few long-lived connections
+ * and a rate limit, instead of one connection and login per message.
+ */
+export class SmtpTransport implements MailTransport {
+  readonly destination: string;
+  private readonly options: SmtpTransportOptions;
+  private transporter: Promise<Transporter> | undefined;
+
+  constructor(options: SmtpTransportOptions) {
+    this.options = options;
+    this.destination = `smtp://${options.host}:${options.port} (${describeTls(options.tls)})`;
+  }
+
+  async send(message: OutgoingMessage): Promise<SendReceipt> {
+    const transporter = await this.getTransporter();
+    try {
+      const info = (await transporter.sendMail(toNodemailerMessage(message))) as { messageId: string };
+      return { messageId: info.messageId, destination: this.destination };
+    } catch (error) {
+      const failure = classify(error);
+      // A rejected login may mean the password was rotated: the next send reads the secret again.
+      if (failure.kind === 'configuration') this.reset();
+      throw failure;
+    }
+  }
+
+  async close(): Promise<void> {
+    const transporter = this.transporter;
+    this.transporter = undefined;
+    if (transporter) (await transporter.catch(() => undefined))?.close();
+  }
+
+  private reset(): void {
+    void this.close();
+  }
+
+  private getTransporter(): Promise<Transporter> {
+    this.transporter ??= this.createTransporter().catch((error: unknown) => {
+      this.transporter = undefined;
+      throw error instanceof ConfigurationError
+        ? new SendError('configuration', error.message, { cause: error })
+        : error;
+    });
+    return this.transporter;
+  }
+
+  private async createTransporter(): Promise<Transporter> {
+    const options = this.options;
+    const credentials = options.secretName === undefined ? undefined : await this.readCredentials(options.secretName);
+
+    return nodemailer.createTransport({
+      host: options.host,
+      port: options.port,
+      secure: options.tls === 'implicit',
+      requireTLS: options.tls === 'starttls',
+      ignoreTLS: options.tls === 'none',
+      ...(credentials ? { auth: { user: credentials.username, pass: credentials.password } } : {}),
+      tls: { minVersion: 'TLSv1.2', servername: options.host, ...(options.ca ? { ca: options.ca } : {}) },
+      pool: true,
+      maxConnections: options.maxConnections,
+      maxMessages: 1000,
+      rateDelta: 1000,
+      rateLimit: options.maxMessagesPerSecond,
+      connectionTimeout: options.timeoutSeconds * 1000,
+      greetingTimeout: options.timeoutSeconds * 1000,
+      socketTimeout: options.timeoutSeconds * 1000,
+      logger: false,
+      debug: false,
+    });
+  }
+
+  private async readCredentials(name: string): Promise<SmtpCredentials> {
+    const secret = await this.options.secrets.get(name);
+    const candidate = secret as Partial<SmtpCredentials> | null;
+    if (
+      candidate === null ||
+      typeof candidate !== 'object' ||
+      typeof candidate.username !== 'string' ||
+      typeof candidate.password !== 'string'
+    ) {
+      throw new ConfigurationError(`secret "${name}" must be a JSON object with string "username" and "password"`);
+    }
+    return { username: candidate.username, password: candidate.password };
+  }
+}
+
+function describeTls(mode: SmtpTlsMode): string {
+  if (mode === 'implicit') return 'implicit TLS';
+  if (mode === 'starttls') return 'STARTTLS required';
+  return 'no TLS';
+}
+
+/** Wraps a nodemailer error in a `SendError` whose kind decides whether to retry. */
+function classify(error: unknown): SendError {
+  const details = error as { code?: string; responseCode?: number; response?: string; message?: string };
+  const responseCode = typeof details.responseCode === 'number' ? details.responseCode : undefined;
+  // The server's reply names what went wrong; nodemailer's message can include the command sent.
+  const reason = details.response ?? details.message ?? String(error);
+  const options = { responseCode, cause: error };
+
+  if (details.code === 'EAUTH' || responseCode === 535 || responseCode === 530 || responseCode === 534) {
+    return new SendError('configuration', `SMTP login failed: ${reason}`, options);
+  }
+  if (details.code === 'ETLS' || /certificate|self[- ]signed|altname/i.test(reason)) {
+    return new SendError('configuration', `SMTP TLS failed: ${reason}`, options);
+  }
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+    return new SendError('transient', `SMTP server deferred the message: ${reason}`, options);
+  }
+  if (responseCode !== undefined && responseCode >= 500) {
+    return new SendError('permanent', `SMTP server rejected the message: ${reason}`, options);
+  }
+  if (details.code === 'EENVELOPE' || details.code === 'EMESSAGE') {
+    return new SendError('permanent', `SMTP message or envelope is invalid: ${reason}`, options);
+  }
+  if (details.code !== undefined && TRANSIENT_SOCKET_CODES.has(details.code)) {
+    return new SendError('transient', `SMTP connection failed: ${reason}`, options);
+  }
+  return new SendError('transient', `SMTP send failed: ${reason}`, options);
+}

@@ -1,0 +1,129 @@
+import { composeReadyMail } from '../mail/compose.js';
+import { PoisonObjectError, SendError } from './errors.js';
+import type { S3EventRecord } from './events.js';
+import { decodeEventKey } from './events.js';
+import { isRequestId, QR_KEY_PREFIX } from './ids.js';
+import { decodeQrMetadata } from './metadata.js';
+import type { Clock, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
+import { checkEmailAddress } from './schema.js';
+
+/** What the deliver flow needs. */
+export interface DeliverDependencies {
+  store: ObjectStore;
+  records: RequestRecords;
+  transport: MailTransport;
+  clock: Clock;
+  logger: Logger;
+  /** The From address of every message, such as `qrmail <qrmail@example.com>`. */
+  mailFrom: string;
+  /** Attempts before a transient failure ends the delivery as failed. */
+  maxAttempts: number;
+}
+
+/**
+ * How one delivery attempt ended. `retry` and `waiting` leave the event to be delivered again
+ * (`waiting` without using up an attempt); every other outcome is final for the event.
+ */
+export type DeliveryOutcome =
+  | { result: 'sent'; requestId: string; messageId: string }
+  | { result: 'duplicate'; requestId: string }
+  | { result: 'ignored'; reason: string }
+  | { result: 'retry'; requestId: string; error: SendError }
+  | { result: 'waiting'; requestId: string; error: SendError }
+  | { result: 'failed'; requestId: string; error: SendError }
+  | { result: 'poison'; error: PoisonObjectError };
+
+/**
+ * Delivers the QR code that an ObjectCreated event names: loads the object and its metadata,
+ * checks the address again, composes the email and sends it. `attempt` counts from 1.
+ */
+export async function deliverObjectCreated(
+  deps: DeliverDependencies,
+  record: S3EventRecord,
+  attempt: number,
+): Promise<DeliveryOutcome> {
+  if (!record.eventName.startsWith('ObjectCreated:')) {
+    return { result: 'ignored', reason: `event ${record.eventName} is not ObjectCreated` };
+  }
+
+  // Keys arrive form-encoded; decoding happens here and nowhere else.
+  const key = decodeEventKey(record.s3.object.key);
+  const logger = deps.logger.child({ objectKey: key, attempt });
+  if (!key.startsWith(QR_KEY_PREFIX) || !key.endsWith('.png')) {
+    return { result: 'ignored', reason: `object ${key} is not a QR code` };
+  }
+
+  const object = await deps.store.get(key, { versionId: record.s3.object.versionId });
+  if (object === undefined) {
+    logger.warn({}, 'object named by the event no longer exists; nothing to send');
+    return { result: 'ignored', reason: `object ${key} not found` };
+  }
+
+  const fields = decodeQrMetadata(object.metadata);
+  if (fields === undefined || !isRequestId(fields.requestId)) {
+    return poison(logger, `object ${key} lacks valid url, email and request-id metadata`);
+  }
+  const addressProblem = checkEmailAddress(fields.email);
+  if (addressProblem !== undefined) {
+    return poison(logger, `object ${key} has an invalid email in its metadata: ${addressProblem}`);
+  }
+
+  const requestId = fields.requestId;
+  const requestLogger = logger.child({ requestId });
+  const request = await deps.records.get(requestId);
+  if (request === undefined) return poison(requestLogger, `no request record for ${requestId}`);
+  if (request.status !== 'queued') {
+    requestLogger.info({ status: request.status }, 'request already delivered; event skipped');
+    return { result: 'duplicate', requestId };
+  }
+
+  const message = composeReadyMail({
+    requestId,
+    url: fields.url,
+    to: fields.email,
+    from: deps.mailFrom,
+    png: object.body,
+  });
+
+  try {
+    const receipt = await deps.transport.send(message);
+    await deps.records.markSent(requestId, { at: deps.clock.now(), messageId: receipt.messageId });
+    requestLogger.info({ messageId: receipt.messageId, destination: receipt.destination }, 'email sent');
+    return { result: 'sent', requestId, messageId: receipt.messageId };
+  } catch (error) {
+    if (!(error instanceof SendError)) throw error;
+    return recordFailure(deps, requestLogger, requestId, attempt, error);
+  }
+}
+
+async function recordFailure(
+  deps: DeliverDependencies,
+  logger: Logger,
+  requestId: string,
+  attempt: number,
+  error: SendError,
+): Promise<DeliveryOutcome> {
+  const at = deps.clock.now();
+  const fields = { error: error.message, kind: error.kind, responseCode: error.responseCode };
+
+  if (error.kind === 'configuration') {
+    await deps.records.recordRetry(requestId, { at, error: error.message });
+    logger.error(fields, 'mail server rejected the configured credentials; delivery waits for a fix');
+    return { result: 'waiting', requestId, error };
+  }
+  if (error.kind === 'transient' && attempt < deps.maxAttempts) {
+    await deps.records.recordRetry(requestId, { at, error: error.message });
+    logger.warn({ ...fields, maxAttempts: deps.maxAttempts }, 'send failed; will retry');
+    return { result: 'retry', requestId, error };
+  }
+
+  await deps.records.markFailed(requestId, { at, error: error.message });
+  logger.error({ ...fields, maxAttempts: deps.maxAttempts }, 'send failed; delivery ended as failed');
+  return { result: 'failed', requestId, error };
+}
+
+function poison(logger: Logger, message: string): DeliveryOutcome {
+  const error = new PoisonObjectError(message);
+  logger.error({ error: message }, 'object cannot be delivered');
+  return { result: 'poison', error };
+}

@@ -1,0 +1,21 @@
+import { randomUUID } from 'node:crypto';
+
+/** Request ids are random UUIDs (122 random bits), so they cannot be guessed from one another. */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `value` has the form of a request id. */
+export function isRequestId(value: string): boolean {
+  return REQUEST_ID.test(value);
+}
+
+/** The prefix under which QR codes are stored; the mailer's events are filtered to it. */
+export const QR_KEY_PREFIX = 'qrcodes/';
+
+/** The object key of a request's QR code, generated from its id and never from user input. */
+export function qrObjectKey(requestId: string): string {
+  return `${QR_KEY_PREFIX}${requestId}.png`;
+}

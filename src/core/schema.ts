@@ -1,0 +1,157 @@
+import { domainToASCII } from 'node:url';
+
+import { z } from 'zod';
+
+import { RequestError } from './errors.js';
+
+/** The body of `POST /images/qrcode`. */
+export interface QrRequest {
+  url: string;
+  email: string;
+}
+
+/** RFC 5321 limits: 64 octets for the local part, 254 for a whole forward path address. */
+const MAX_EMAIL_LENGTH = 254;
+const MAX_LOCAL_PART_LENGTH = 64;
+
+// RFC 5322 dot-atom characters; quoted local parts are not accepted.
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f-\u009f]/u;
+
+const url = z.string().superRefine((value, context) => {
+  const problem = urlProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
+});
+
+const email = z.string().superRefine((value, context) => {
+  const problem = emailProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem, params: { code: 'invalid_email' } });
+});
+
+/** The request schema: exactly `url` and `email`, both strings, no other field. */
+export const qrRequestSchema = z.strictObject({ url, email });
+
+const FIELDS = Object.keys(qrRequestSchema.shape);
+
+/** Validates a parsed JSON body, throwing a `RequestError` whose message says what to fix. */
+export function parseQrRequest(body: unknown): QrRequest {
+  const result = qrRequestSchema.safeParse(body);
+  if (result.success) return result.data;
+  throw toRequestError(result.error.issues[0]!, body);
+}
+
+function toRequestError(issue: z.core.$ZodIssue, body: unknown): RequestError {
+  const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
+
+  if (field === undefined && issue.code === 'invalid_type') {
+    return new RequestError(
+      'invalid_body',
+      `The request body must be a JSON object with "url" and "email", got ${describe(body)}.`,
+    );
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const unknown = issue.keys.map((key) => JSON.stringify(key)).join(', ');
+    return new RequestError(
+      'unknown_field',
+      `Unknown field ${unknown}: the request accepts only ${FIELDS.map((name) => `"${name}"`).join(' and ')}.`,
+      { field: issue.keys[0] },
+    );
+  }
+  if (issue.code === 'invalid_type' && field !== undefined) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value === undefined) {
+      return new RequestError('missing_field', `"${field}" is required.`, { field });
+    }
+    return new RequestError('invalid_type', `"${field}" must be a string, got ${describe(value)}.`, { field });
+  }
+  if (issue.code === 'custom') {
+    const code = typeof issue.params?.code === 'string' ? issue.params.code : 'invalid_request';
+    return new RequestError(code, issue.message, { field });
+  }
+  return new RequestError('invalid_request', issue.message, { field });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function urlProblem(value: string): { code: string; message: string } | undefined {
+  if (value.length === 0) return { code: 'invalid_url', message: '"url" is empty: give an http or https URL.' };
+
+  const bad = CONTROL_OR_SPACE.exec(value);
+  if (bad) {
+    return {
+      code: 'invalid_url',
+      message:
+        `"url" contains a space or control character at position ${bad.index}: ` +
+        'percent-encode it (a space is %20) and send the request again.',
+    };
+  }
+
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return {
+      code: 'invalid_url',
+      message: '"url" is not an absolute URL: expected http://host/path or https://host/path.',
+    };
+  }
+
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return {
+      code: 'unsupported_url_scheme',
+      message: `"url" must use http or https, got ${JSON.stringify(parsed.protocol.slice(0, -1))}.`,
+    };
+  }
+  if (parsed.hostname === '') return { code: 'invalid_url', message: '"url" has no host name.' };
+  if (parsed.username !== '' || parsed.password !== '') {
+    return {
+      code: 'url_has_credentials',
+      message: '"url" contains a user name or password: remove them, because the QR code would show them to anyone.',
+    };
+  }
+  return undefined;
+}
+
+/** Returns why `value` is not one plain address (no display name, no list), or undefined. */
+function emailProblem(value: string): string | undefined {
+  if (/[\r\n]/.test(value)) return '"email" must be one address without line breaks.';
+  if (CONTROL_OR_SPACE.test(value)) {
+    return '"email" must be one address without spaces or control characters, such as someone@example.com.';
+  }
+  if (value.length > MAX_EMAIL_LENGTH) {
+    return `"email" is ${value.length} characters long; an address has at most ${MAX_EMAIL_LENGTH}.`;
+  }
+  if (/[<>,;]/.test(value)) {
+    return '"email" must be one plain address such as someone@example.com, without a display name or a list.';
+  }
+
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) return '"email" must have the form local-part@domain, such as someone@example.com.';
+
+  const localPart = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (localPart.length > MAX_LOCAL_PART_LENGTH) {
+    return `The part of "email" before @ is ${localPart.length} characters long; at most ${MAX_LOCAL_PART_LENGTH} are allowed.`;
+  }
+  if (!LOCAL_PART.test(localPart)) {
+    return '"email" has an invalid part before @: use letters, digits and . _ + - (no leading, trailing or double dots).';
+  }
+
+  // An internationalized domain is checked in its ASCII (punycode) form, which is what SMTP sends.
+  const asciiDomain = domainToASCII(domain);
+  const labels = asciiDomain.split('.');
+  if (asciiDomain === '' || labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label))) {
+    return `"email" has an invalid domain ${JSON.stringify(domain)}: expected a name such as example.com.`;
+  }
+  return undefined;
+}
+
+/** Checks an address again where it leaves qrmail, whatever stored it. Returns the problem or undefined. */
+export function checkEmailAddress(value: string): string | undefined {
+  return emailProblem(value);
+}

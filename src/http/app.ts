@@ -1,0 +1,149 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId, type RequestIdVariables } from 'hono/request-id';
+
+import { acceptQrRequest, type AcceptDependencies } from '../core/accept.js';
+import { RequestError } from '../core/errors.js';
+import { isRequestId, qrObjectKey } from '../core/ids.js';
+import type { RequestRecord } from '../core/ports.js';
+import { errorResponse, handleError } from './errors.js';
+
+/** What the HTTP app needs besides the accept flow's ports. */
+export interface AppOptions extends AcceptDependencies {
+  /** Base of the URLs that responses link to, such as `https://qr.example.com`. */
+  publicUrl: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/**
+ * Builds the HTTP API: the same hono app serves the local server and, through its Lambda
+ * adapter, API Gateway.
+ */
+export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVariables }> {
+  const app = new Hono<{ Variables: RequestIdVariables }>();
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const statusUrl = (id: string) => `${publicUrl}/images/qrcode/${id}`;
+
+  app.use(requestId());
+  app.onError((error, c) => handleError(error, c, options.logger));
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.post(
+    '/images/qrcode',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) =>
+        errorResponse(c, 413, 'body_too_large', `The request body is larger than ${options.maxBodyBytes} bytes.`),
+    }),
+    async (c) => {
+      const body = await readJsonBody(c.req.raw);
+      const accepted = await acceptQrRequest(options, body);
+      const location = statusUrl(accepted.id);
+
+      c.header('Location', location);
+      return c.json(
+        {
+          id: accepted.id,
+          status: accepted.status,
+          statusUrl: location,
+          imageUrl: `${location}.png`,
+          createdAt: accepted.createdAt.toISOString(),
+        },
+        202,
+      );
+    },
+  );
+  app.all('/images/qrcode', (c) => {
+    c.header('Allow', 'POST');
+    return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use POST.`);
+  });
+
+  app.get('/images/qrcode/:name', async (c) => {
+    const name = c.req.param('name');
+    const isImage = name.endsWith('.png');
+    const id = isImage ? name.slice(0, -'.png'.length) : name;
+    if (!isRequestId(id)) {
+      return errorResponse(c, 404, 'not_found', `No QR code request has the id ${JSON.stringify(id)}.`);
+    }
+
+    if (isImage) {
+      const object = await options.store.get(qrObjectKey(id));
+      if (object === undefined) return errorResponse(c, 404, 'not_found', `No QR code image for request ${id}.`);
+      return c.body(new Uint8Array(object.body), 200, {
+        'Content-Type': 'image/png',
+        'Content-Disposition': `inline; filename="qrcode-${id}.png"`,
+        'Cache-Control': 'private, max-age=86400, immutable',
+        'X-Content-Type-Options': 'nosniff',
+        ETag: object.eTag,
+      });
+    }
+
+    const record = await options.records.get(id);
+    if (record === undefined) return errorResponse(c, 404, 'not_found', `No QR code request has the id ${id}.`);
+    c.header('Cache-Control', 'no-store');
+    return c.json(statusBody(record, statusUrl(id)));
+  });
+
+  return app;
+}
+
+function statusBody(record: RequestRecord, location: string) {
+  return {
+    id: record.id,
+    status: record.status,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    sentAt: record.sentAt?.toISOString() ?? null,
+    attempts: record.attempts,
+    lastError: record.lastError ?? null,
+    imageUrl: `${location}.png`,
+  };
+}
+
+/** Reads a JSON body, rejecting what is not UTF-8 JSON with a 4xx that says what to send instead. */
+async function readJsonBody(request: Request): Promise<unknown> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const [mediaType, ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') {
+    throw new RequestError(
+      'unsupported_media_type',
+      `Content-Type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}.`,
+      { status: 415 },
+    );
+  }
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length);
+  if (charset !== undefined && charset.replace(/"/g, '') !== 'utf-8') {
+    throw new RequestError('unsupported_media_type', `The body must be UTF-8, got charset ${charset}.`, {
+      status: 415,
+    });
+  }
+  const encoding = request.headers.get('content-encoding');
+  if (encoding !== null && encoding.toLowerCase() !== 'identity') {
+    throw new RequestError('unsupported_media_type', `Content-Encoding ${encoding} is not accepted; send the body uncompressed.`, {
+      status: 415,
+    });
+  }
+
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length === 0) {
+    throw new RequestError('invalid_json', 'The request body is empty: send a JSON object with "url" and "email".');
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new RequestError('invalid_json', 'The request body is not valid UTF-8.');
+  }
+  if (text.startsWith('\uFEFF')) {
+    throw new RequestError('invalid_json', 'The request body starts with a byte-order mark: send JSON without one.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new RequestError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}.`);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+import { QrmailError } from '../core/errors.js';
+import type { Logger } from '../core/ports.js';
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** Builds an error response with a stable code and a message that says what to fix. */
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  field?: string,
+): Response {
+  const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  return c.json(body, status);
+}
+
+/**
+ * Maps any error thrown by a route to a response. Client errors keep their code and message;
+ * anything else is logged here, and only here, and answered with a generic 500.
+ */
+export function handleError(error: Error, c: Context, logger: Logger): Response {
+  if (error instanceof QrmailError && error.status < 500) {
+    const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
+    return errorResponse(c, error.status as ContentfulStatusCode, error.code, error.message, field);
+  }
+
+  logger.error(
+    { err: error, httpRequestId: c.get('requestId'), method: c.req.method, path: c.req.path },
+    'request failed',
+  );
+  return errorResponse(c, 500, 'internal_error', 'The server failed to handle the request. Try again later.');
+}

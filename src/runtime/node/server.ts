@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+import { serve, type ServerType } from '@hono/node-server';
+import Database from 'better-sqlite3';
+
+import { FsObjectStore } from '../../adapters/fs-store/index.js';
+import { LocalEventQueue } from '../../adapters/local-events/index.js';
+import { OutboxTransport } from '../../adapters/outbox/index.js';
+import { FileSecretStore } from '../../adapters/secrets-file/index.js';
+import { SmtpTransport } from '../../adapters/smtp/index.js';
+import { SqliteRequestRecords } from '../../adapters/sqlite-records/index.js';
+import type { Config } from '../../config.js';
+import { deliverObjectCreated } from '../../core/deliver.js';
+import { systemClock, type Logger, type MailTransport, type SecretStore } from '../../core/ports.js';
+import { createApp } from '../../http/app.js';
+import { lockDataDir } from './lock.js';
+import { DeliveryWorker } from './worker.js';
+
+/** A running local service. */
+export interface RunningService {
+  /** The address the HTTP server listens on, such as `http://127.0.0.1:3000`. */
+  url: string;
+  /** Stops accepting requests, lets deliveries in progress end, and closes everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local service: the HTTP server and, in the same process, the mailer that the
+ * object store's events drive. Everything lives under `config.dataDir`.
+ */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const releaseLock = lockDataDir(config.dataDir);
+
+  const db = new Database(join(config.dataDir, 'qrmail.db'));
+  db.pragma('journal_mode = WAL');
+  // FULL makes every commit reach the disk before it returns: an accepted request's event survives a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+
+  const queue = new LocalEventQueue(db);
+  const records = new SqliteRequestRecords(db);
+  const store = new FsObjectStore({
+    root: join(config.dataDir, 'objects'),
+    bucket: config.bucket,
+    onObjectCreated: (record) => queue.append(record),
+  });
+  const secrets = new FileSecretStore({ path: config.secretsFile, logger });
+  const transport = createTransport(config, secrets, logger);
+
+  const worker = new DeliveryWorker({
+    queue,
+    logger,
+    owner: randomUUID(),
+    concurrency: config.deliveryConcurrency,
+    maxAttempts: config.deliveryMaxAttempts,
+    retryBaseSeconds: config.retryBaseSeconds,
+    retryMaxSeconds: config.retryMaxSeconds,
+    deliver: (record, attempt) =>
+      deliverObjectCreated(
+        {
+          store,
+          records,
+          transport,
+          clock: systemClock,
+          logger,
+          mailFrom: config.mailFrom,
+          maxAttempts: config.deliveryMaxAttempts,
+        },
+        record,
+        attempt,
+      ),
+  });
+
+  let server: ServerType;
+  let listenUrl: string;
+  try {
+    ({ server, url: listenUrl } = await listen(config, (publicUrl) =>
+      createApp({
+        store,
+        records,
+        clock: systemClock,
+        logger,
+        publicUrl,
+        maxBodyBytes: config.maxBodyBytes,
+      }),
+    ));
+  } catch (error) {
+    db.close();
+    releaseLock();
+    throw error;
+  }
+  worker.start();
+
+  logger.info(
+    { url: listenUrl, dataDir: config.dataDir, mail: transport.destination, publicUrl: config.publicUrl ?? listenUrl },
+    'qrmail started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.stop();
+      await transport.close();
+      db.close();
+      releaseLock();
+      logger.info({}, 'qrmail stopped');
+    })();
+    return stopping;
+  };
+  return { url: listenUrl, stop };
+}
+
+function createTransport(config: Config, secrets: SecretStore, logger: Logger): MailTransport {
+  if (config.smtp === undefined) return new OutboxTransport({ folder: join(config.dataDir, 'outbox') });
+
+  const smtp = config.smtp;
+  if (smtp.tls === 'none') {
+    logger.warn({ host: smtp.host, port: smtp.port }, 'SMTP without TLS: use only with a local mail sink');
+  }
+  return new SmtpTransport({
+    host: smtp.host,
+    port: smtp.port,
+    tls: smtp.tls,
+    secretName: smtp.secretName,
+    secrets,
+    ...(smtp.caFile ? { ca: readFileSync(smtp.caFile) } : {}),
+    maxConnections: smtp.maxConnections,
+    maxMessagesPerSecond: smtp.maxMessagesPerSecond,
+    timeoutSeconds: smtp.timeoutSeconds,
+    logger,
+  });
+}
+
+/** Starts the HTTP server; the app is built once the port is known, so its links carry the real port. */
+async function listen(
+  config: Config,
+  buildApp: (publicUrl: string) => { fetch: (request: Request) => Response | Promise<Response> },
+): Promise<{ server: ServerType; url: string }> {
+  let fetch: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const started = serve({ fetch: (request) => fetch(request), hostname: config.host, port: config.port }, () =>
+      resolve(started),
+    );
+    started.once('error', reject);
+  });
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  fetch = buildApp(config.publicUrl ?? url).fetch;
+  return { server, url };
+}
