@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 import nodemailer, { type Transporter } from 'nodemailer';
 
 import { ConfigurationError, SendError } from '../../core/errors.js';
@@ -95,7 +97,12 @@ export class SmtpTransport implements MailTransport {
       requireTLS: options.tls === 'starttls',
       ignoreTLS: options.tls === 'none',
       ...(credentials ? { auth: { user: credentials.username, pass: credentials.password } } : {}),
-      tls: { minVersion: 'TLSv1.2', servername: options.host, ...(options.ca ? { ca: options.ca } : {}) },
+      tls: {
+        minVersion: 'TLSv1.2',
+        // SNI carries host names only (RFC 6066); an IP address is still checked against the certificate.
+        ...(isIP(options.host) === 0 ? { servername: options.host } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
       pool: true,
       maxConnections: options.maxConnections,
       maxMessages: 1000,

@@ -1,0 +1,189 @@
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { generate } from 'selfsigned';
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
+
+/** A certificate for 127.0.0.1 and localhost, and the PEM that clients trust to verify it. */
+export interface TestCertificate {
+  key: string;
+  cert: string;
+}
+
+let certificate: Promise<TestCertificate> | undefined;
+
+/** Generates one self-signed certificate per test process. */
+export function testCertificate(): Promise<TestCertificate> {
+  certificate ??= generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  }).then((pems) => ({ key: pems.private, cert: pems.cert }));
+  return certificate;
+}
+
+/** A message as the server received it. */
+export interface ReceivedMessage {
+  envelopeFrom: string;
+  envelopeTo: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+  /** Whether the session was encrypted when the message arrived. */
+  secure: boolean;
+  user: string | undefined;
+}
+
+/** A decision a test makes for one SMTP command: accept, or answer with an error reply. */
+export type FaultHook = (session: SMTPServerSession) => { code: number; message: string } | undefined | Promise<{ code: number; message: string } | undefined>;
+
+export interface TestSmtpServerOptions {
+  /** TLS from the first byte (port 465 style); otherwise STARTTLS is offered and required before AUTH. */
+  implicitTls: boolean;
+  username?: string;
+  password?: string;
+  /** Called when a client connects; the connection waits until the promise settles. */
+  onConnect?: () => Promise<void> | void;
+  /** Called at MAIL FROM's recipient step; return a reply to reject the recipient. */
+  onRecipient?: FaultHook;
+  /** Called after the body arrived; return a reply to reject the message. */
+  onMessage?: FaultHook;
+  /** Offer STARTTLS on a plain connection. Default true. */
+  offerStartTls?: boolean;
+  /** Require a login. Default true. */
+  requireAuth?: boolean;
+}
+
+/** An smtp-server on 127.0.0.1 with TLS and AUTH required, recording every accepted message. */
+export interface TestSmtpServer {
+  host: string;
+  port: number;
+  /** The PEM certificate that clients must trust. */
+  ca: string;
+  username: string;
+  password: string;
+  messages: ReceivedMessage[];
+  /** Failed logins seen, in order. */
+  failedLogins: number;
+  /** Resolves once at least `count` messages arrived; rejects after `timeoutMs`. */
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+/** Starts a test SMTP server on an ephemeral loopback port. */
+export async function startTestSmtpServer(options: TestSmtpServerOptions): Promise<TestSmtpServer> {
+  const tls = await testCertificate();
+  const username = options.username ?? 'sender@example.com';
+  const password = options.password ?? 'test-smtp-password-4c1b';
+  const messages: ReceivedMessage[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let failedLogins = 0;
+
+  const notify = () => {
+    for (const waiter of [...waiters]) {
+      if (messages.length >= waiter.count) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const server = new SMTPServer({
+    secure: options.implicitTls,
+    key: tls.key,
+    cert: tls.cert,
+    hideSTARTTLS: options.offerStartTls === false,
+    disabledCommands: options.offerStartTls === false && !options.implicitTls ? ['STARTTLS'] : [],
+    authOptional: options.requireAuth === false,
+    authMethods: ['PLAIN', 'LOGIN'],
+    disableReverseLookup: true,
+    logger: false,
+    onConnect(_session, callback) {
+      Promise.resolve(options.onConnect?.()).then(() => callback(), callback);
+    },
+    onAuth(auth: SMTPServerAuthentication, _session, callback) {
+      if (auth.username === username && auth.password === password) return callback(null, { user: username });
+      failedLogins++;
+      const error = new Error('Username and Password not accepted') as Error & { responseCode: number };
+      error.responseCode = 535;
+      return callback(error);
+    },
+    onRcptTo(_address, session, callback) {
+      Promise.resolve(options.onRecipient?.(session)).then((reply) => callback(replyError(reply)), callback);
+    },
+    onData(stream: Readable, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', async () => {
+        try {
+          const reply = await options.onMessage?.(session);
+          if (reply) return callback(replyError(reply));
+          const raw = Buffer.concat(chunks);
+          messages.push({
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
+            raw,
+            parsed: await simpleParser(raw, { keepCidLinks: true }),
+            secure: session.secure,
+            user: typeof session.user === 'string' ? session.user : undefined,
+          });
+          callback();
+          notify();
+        } catch (error) {
+          callback(error as Error);
+        }
+      });
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    host: '127.0.0.1',
+    port,
+    ca: tls.cert,
+    username,
+    password,
+    messages,
+    get failedLogins() {
+      return failedLogins;
+    },
+    waitForMessages(count, timeoutMs = 15_000) {
+      if (messages.length >= count) return Promise.resolve(messages);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`expected ${count} messages within ${timeoutMs} ms, received ${messages.length}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(messages);
+          },
+        });
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function replyError(reply: { code: number; message: string } | undefined): Error | undefined {
+  if (!reply) return undefined;
+  const error = new Error(reply.message) as Error & { responseCode: number };
+  error.responseCode = reply.code;
+  return error;
+}
