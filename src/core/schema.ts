@@ -18,6 +18,8 @@ const MAX_LOCAL_PART_LENGTH = 64;
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f-\u009f]/u;
+// A UTF-16 surrogate without its pair has no UTF-8 form, so it cannot be stored or encoded.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const url = z.string().superRefine((value, context) => {
   const problem = urlProblem(value);
@@ -88,6 +90,14 @@ function urlProblem(value: string): { code: string; message: string } | undefine
       message:
         `"url" contains a space or control character at position ${bad.index}: ` +
         'percent-encode it (a space is %20) and send the request again.',
+    };
+  }
+
+  const surrogate = LONE_SURROGATE.exec(value);
+  if (surrogate) {
+    return {
+      code: 'invalid_url',
+      message: `"url" contains an unpaired UTF-16 surrogate at position ${surrogate.index}: send valid Unicode text.`,
     };
   }
 
