@@ -35,6 +35,8 @@ export interface Config {
   deliveryConcurrency: number;
   retryBaseSeconds: number;
   retryMaxSeconds: number;
+  deliveryLeaseSeconds: number;
+  queuePollSeconds: number;
   logLevel: string;
 }
 
@@ -62,6 +64,8 @@ export function readConfig(env: Environment = process.env, cwd: string = process
     deliveryConcurrency: integer(env, 'QRMAIL_DELIVERY_CONCURRENCY', 8, 1, 256),
     retryBaseSeconds: number(env, 'QRMAIL_RETRY_BASE_SECONDS', 2, 0.001, 3600),
     retryMaxSeconds: number(env, 'QRMAIL_RETRY_MAX_SECONDS', 600, 0.001, 86400),
+    deliveryLeaseSeconds: number(env, 'QRMAIL_DELIVERY_LEASE_SECONDS', 300, 1, 86400),
+    queuePollSeconds: number(env, 'QRMAIL_QUEUE_POLL_SECONDS', 5, 0.05, 3600),
     logLevel: oneOf(env, 'QRMAIL_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   };
 }

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
+
 import { composeReadyMail } from '../mail/compose.js';
 import { PoisonObjectError, SendError } from './errors.js';
 import type { S3EventRecord } from './events.js';
 import { decodeEventKey } from './events.js';
 import { isRequestId, QR_KEY_PREFIX } from './ids.js';
 import { decodeQrMetadata } from './metadata.js';
-import type { Clock, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
+import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
 import { checkEmailAddress } from './schema.js';
 
 /** What the deliver flow needs. */
 export interface DeliverDependencies {
   store: ObjectStore;
   records: RequestRecords;
+  ledger: DeliveryLedger;
   transport: MailTransport;
   clock: Clock;
   logger: Logger;
@@ -18,18 +21,22 @@ export interface DeliverDependencies {
   mailFrom: string;
   /** Attempts before a transient failure ends the delivery as failed. */
   maxAttempts: number;
+  /** How long a claim on a delivery lasts; longer than the slowest send, timeouts included. */
+  leaseSeconds: number;
 }
 
 /**
- * How one delivery attempt ended. `retry` and `waiting` leave the event to be delivered again
- * (`waiting` without using up an attempt); every other outcome is final for the event.
+ * How one delivery attempt ended. `retry` and `busy` leave the event to be delivered again
+ * (`busy` without using up an attempt, because another worker holds the claim); `parked` waits
+ * for an operator to fix the configuration and replay it; every other outcome is final.
  */
 export type DeliveryOutcome =
   | { result: 'sent'; requestId: string; messageId: string }
   | { result: 'duplicate'; requestId: string }
   | { result: 'ignored'; reason: string }
   | { result: 'retry'; requestId: string; error: SendError }
-  | { result: 'waiting'; requestId: string; error: SendError }
+  | { result: 'busy'; requestId: string }
+  | { result: 'parked'; requestId: string; error: SendError }
   | { result: 'failed'; requestId: string; error: SendError }
   | { result: 'poison'; error: PoisonObjectError };
 
@@ -72,9 +79,24 @@ export async function deliverObjectCreated(
   const requestLogger = logger.child({ requestId });
   const request = await deps.records.get(requestId);
   if (request === undefined) return poison(requestLogger, `no request record for ${requestId}`);
-  if (request.status !== 'queued') {
-    requestLogger.info({ status: request.status }, 'request already delivered; event skipped');
+  // A failed request is tried again: a replayed dead letter is how an operator asks for that.
+  if (request.status === 'sent') {
+    requestLogger.info({}, 'request already sent; event skipped');
     return { result: 'duplicate', requestId };
+  }
+
+  // One object version is one delivery, whichever event or replay names it.
+  const deliveryKey = `${record.s3.bucket.name}/${key}#${record.s3.object.versionId ?? record.s3.object.eTag}`;
+  const owner = randomUUID();
+  const now = deps.clock.now();
+  const claim = await deps.ledger.claim(deliveryKey, owner, now, new Date(now.getTime() + deps.leaseSeconds * 1000));
+  if (claim === 'completed') {
+    requestLogger.info({ deliveryKey }, 'delivery already completed; event skipped');
+    return { result: 'duplicate', requestId };
+  }
+  if (claim === 'in_progress') {
+    requestLogger.debug({ deliveryKey }, 'another worker is delivering this object');
+    return { result: 'busy', requestId };
   }
 
   const message = composeReadyMail({
@@ -85,15 +107,23 @@ export async function deliverObjectCreated(
     png: object.body,
   });
 
+  let receipt;
   try {
-    const receipt = await deps.transport.send(message);
-    await deps.records.markSent(requestId, { at: deps.clock.now(), messageId: receipt.messageId });
-    requestLogger.info({ messageId: receipt.messageId, destination: receipt.destination }, 'email sent');
-    return { result: 'sent', requestId, messageId: receipt.messageId };
+    receipt = await deps.transport.send(message);
   } catch (error) {
+    await deps.ledger.release(deliveryKey, owner);
     if (!(error instanceof SendError)) throw error;
     return recordFailure(deps, requestLogger, requestId, attempt, error);
   }
+
+  // NOTE: a crash from here until the ledger entry is completed is the one way to send twice:
+  // the SMTP server has the message, but the claim's lease runs out (or, on one machine, the
+  // claim is dropped at the next start) and the event is delivered again.
+  const sentAt = deps.clock.now();
+  await deps.ledger.complete(deliveryKey, owner, sentAt);
+  await deps.records.markSent(requestId, { at: sentAt, messageId: receipt.messageId });
+  requestLogger.info({ messageId: receipt.messageId, destination: receipt.destination }, 'email sent');
+  return { result: 'sent', requestId, messageId: receipt.messageId };
 }
 
 async function recordFailure(
@@ -108,8 +138,8 @@ async function recordFailure(
 
   if (error.kind === 'configuration') {
     await deps.records.recordRetry(requestId, { at, error: error.message });
-    logger.error(fields, 'mail server rejected the configured credentials; delivery waits for a fix');
-    return { result: 'waiting', requestId, error };
+    logger.error(fields, 'mail configuration rejected; the email waits in the dead letters for a fix and a replay');
+    return { result: 'parked', requestId, error };
   }
   if (error.kind === 'transient' && attempt < deps.maxAttempts) {
     await deps.records.recordRetry(requestId, { at, error: error.message });

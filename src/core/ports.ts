@@ -102,6 +102,25 @@ export interface RequestRecords {
   markFailed(id: string, update: { at: Date; error: string }): Promise<void>;
 }
 
+/**
+ * How a claim on a delivery ended: `claimed` means the caller may send; `completed` means the
+ * message was already sent; `in_progress` means another worker holds a live claim.
+ */
+export type ClaimResult = 'claimed' | 'completed' | 'in_progress';
+
+/**
+ * The idempotency ledger: one entry per stored object version, claimed before its email is sent
+ * and completed after, so a duplicate event, a replay or a second worker sends nothing.
+ */
+export interface DeliveryLedger {
+  /** Claims `deliveryKey` for `owner` until `leaseUntil`, unless it is completed or claimed by a live lease. */
+  claim(deliveryKey: string, owner: string, now: Date, leaseUntil: Date): Promise<ClaimResult>;
+  /** Marks a claimed delivery as sent, for good. */
+  complete(deliveryKey: string, owner: string, at: Date): Promise<void>;
+  /** Gives up a claim after a failed send, so a later attempt can claim it. */
+  release(deliveryKey: string, owner: string): Promise<void>;
+}
+
 /** The source of the current time, so tests can fix it. */
 export interface Clock {
   now(): Date;

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
 import { FileSecretStore } from '../../src/adapters/secrets-file/index.js';
 import { SmtpTransport } from '../../src/adapters/smtp/index.js';
+import { SqliteDeliveryLedger } from '../../src/adapters/sqlite-ledger/index.js';
 import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
 import { deliverObjectCreated, type DeliverDependencies } from '../../src/core/deliver.js';
 import type { S3EventRecord } from '../../src/core/events.js';
@@ -87,11 +88,13 @@ async function createHarness(): Promise<Harness> {
     deps: {
       store,
       records,
+      ledger: new SqliteDeliveryLedger(db),
       transport: transportFor(secretsFile),
       clock: systemClock,
       logger,
       mailFrom: 'qrmail <qrmail@example.com>',
       maxAttempts: 3,
+      leaseSeconds: 60,
     },
     smtp,
     store,
@@ -224,7 +227,7 @@ describe('deliverObjectCreated', () => {
     expect((await harness.records.get(REQUEST_ID))?.status).toBe('failed');
   });
 
-  it('waits after a rejected login', async () => {
+  it('parks after a rejected login', async () => {
     const wrongSecrets = join(harness.folder, 'wrong-secrets.json');
     writeSecretsFile(wrongSecrets, { 'qrmail/smtp': { username: harness.smtp.username, password: 'wrong-password-9f2' } });
     const record = await storeQrCode();
@@ -232,11 +235,74 @@ describe('deliverObjectCreated', () => {
 
     const outcome = await deliverObjectCreated(deps, record, 1);
 
-    expect(outcome.result).toBe('waiting');
+    expect(outcome.result).toBe('parked');
     expect((await harness.records.get(REQUEST_ID))?.status).toBe('queued');
-    expect(harness.smtp.failedLogins).toBe(1);
-    expect(harness.logs.join('')).toContain('rejected the configured credentials');
+    // The transport reads the secret again after the first rejection and tries once more.
+    expect(harness.smtp.failedLogins).toBe(2);
+    expect(harness.logs.join('')).toContain('mail configuration rejected');
     expect(harness.logs.join('')).not.toContain('wrong-password-9f2');
     expect(harness.logs.join('')).not.toContain(harness.smtp.password);
+  });
+
+  it('sends once for three concurrent events', async () => {
+    const record = await storeQrCode();
+    const copies = [structuredClone(record), structuredClone(record), structuredClone(record)];
+
+    const outcomes = await Promise.all(copies.map((copy) => deliverObjectCreated(harness.deps, copy, 1)));
+
+    expect(outcomes.filter((outcome) => outcome.result === 'sent')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.result === 'busy')).toHaveLength(2);
+    expect(harness.smtp.messages).toHaveLength(1);
+    const retried = await Promise.all(copies.slice(1).map((copy) => deliverObjectCreated(harness.deps, copy, 1)));
+    expect(retried.map((outcome) => outcome.result)).toEqual(['duplicate', 'duplicate']);
+    expect(harness.smtp.messages).toHaveLength(1);
+  });
+
+  it('lets one of two workers send', async () => {
+    const record = await storeQrCode();
+    const databaseFile = join(harness.folder, 'shared.db');
+    const first = new Database(databaseFile);
+    const second = new Database(databaseFile);
+    const firstRecords = new SqliteRequestRecords(first);
+    await firstRecords.create({ id: REQUEST_ID, objectKey: `qrcodes/${REQUEST_ID}.png`, createdAt: new Date() });
+    const workers = [first, second].map((db) => ({
+      ...harness.deps,
+      records: new SqliteRequestRecords(db),
+      ledger: new SqliteDeliveryLedger(db),
+    }));
+
+    const outcomes = await Promise.all(workers.map((deps) => deliverObjectCreated(deps, record, 1)));
+    first.close();
+    second.close();
+
+    expect(outcomes.map((outcome) => outcome.result).sort()).toEqual(['busy', 'sent']);
+    expect(harness.smtp.messages).toHaveLength(1);
+  });
+
+  it('retries a failed request on replay', async () => {
+    fault.atRecipient = () => ({ code: 550, message: '5.1.1 Mailbox does not exist' });
+    const record = await storeQrCode();
+    expect((await deliverObjectCreated(harness.deps, record, 1)).result).toBe('failed');
+
+    fault = {};
+    const replayed = await deliverObjectCreated(harness.deps, record, 1);
+
+    expect(replayed.result).toBe('sent');
+    expect((await harness.records.get(REQUEST_ID))?.status).toBe('sent');
+    expect(harness.smtp.messages).toHaveLength(1);
+  });
+
+  it('sends again after an expired claim', async () => {
+    const record = await storeQrCode();
+    const past = new Date(Date.now() - 120_000);
+    const deliveryKey = `test-bucket/qrcodes/${REQUEST_ID}.png#${record.s3.object.eTag}`;
+    expect(await harness.deps.ledger.claim(deliveryKey, 'crashed-worker', past, new Date(past.getTime() + 60_000))).toBe(
+      'claimed',
+    );
+
+    const outcome = await deliverObjectCreated(harness.deps, record, 1);
+
+    expect(outcome.result).toBe('sent');
+    expect(harness.smtp.messages).toHaveLength(1);
   });
 });

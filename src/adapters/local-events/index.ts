@@ -119,6 +119,20 @@ export class LocalEventQueue extends EventEmitter {
     }));
   }
 
+  /** Moves dead letters back to the queue with a fresh count of attempts; returns how many moved. */
+  replay(ids: number[] | 'all', now: Date = new Date()): number {
+    const update = `UPDATE events SET state = 'pending', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead'`;
+    let moved = 0;
+    if (ids === 'all') {
+      moved = this.db.prepare(update).run(now.getTime(), now.getTime()).changes;
+    } else {
+      const statement = this.db.prepare(`${update} AND id = ?`);
+      for (const id of ids) moved += statement.run(now.getTime(), now.getTime(), id).changes;
+    }
+    if (moved > 0) this.emit('available');
+    return moved;
+  }
+
   /**
    * Returns to the queue every event claimed by a worker other than `owner`. Call it at start,
    * while holding the data folder's lock, when no other worker can be running.

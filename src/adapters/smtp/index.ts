@@ -53,7 +53,22 @@ export class SmtpTransport implements MailTransport {
     this.destination = `smtp://${options.host}:${options.port} (${describeTls(options.tls)})`;
   }
 
+  /**
+   * Sends one message. After a rejected login the secret is read again and the message sent once
+   * more, because the password may have been rotated since the pool logged in.
+   */
   async send(message: OutgoingMessage): Promise<SendReceipt> {
+    try {
+      return await this.sendOnce(message);
+    } catch (error) {
+      if (!(error instanceof LoginFailedError)) throw error;
+      this.options.logger.warn({ host: this.options.host }, 'SMTP login rejected; reading the secret again');
+      this.reset();
+      return await this.sendOnce(message);
+    }
+  }
+
+  private async sendOnce(message: OutgoingMessage): Promise<SendReceipt> {
     const transporter = await this.getTransporter();
     try {
       const info = (await transporter.sendMail(toNodemailerMessage(message))) as { messageId: string };
@@ -131,6 +146,13 @@ export class SmtpTransport implements MailTransport {
   }
 }
 
+/** A login the server rejected: a configuration failure that a rotated secret may fix. */
+class LoginFailedError extends SendError {
+  constructor(message: string, options: { responseCode?: number; cause?: unknown }) {
+    super('configuration', message, options);
+  }
+}
+
 function describeTls(mode: SmtpTlsMode): string {
   if (mode === 'implicit') return 'implicit TLS';
   if (mode === 'starttls') return 'STARTTLS required';
@@ -146,7 +168,7 @@ function classify(error: unknown): SendError {
   const options = { responseCode, cause: error };
 
   if (details.code === 'EAUTH' || responseCode === 535 || responseCode === 530 || responseCode === 534) {
-    return new SendError('configuration', `SMTP login failed: ${reason}`, options);
+    return new LoginFailedError(`SMTP login failed: ${reason}`, options);
   }
   if (details.code === 'ETLS' || /certificate|self[- ]signed|altname/i.test(reason)) {
     return new SendError('configuration', `SMTP TLS failed: ${reason}`, options);

@@ -64,7 +64,7 @@ export class SqliteRequestRecords implements RequestRecords {
 
   async recordRetry(id: string, update: { at: Date; error: string }): Promise<void> {
     this.db
-      .prepare(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? AND status = 'queued'`)
+      .prepare(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`)
       .run(update.error, update.at.getTime(), id);
   }
 

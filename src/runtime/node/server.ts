@@ -11,6 +11,7 @@ import { LocalEventQueue } from '../../adapters/local-events/index.js';
 import { OutboxTransport } from '../../adapters/outbox/index.js';
 import { FileSecretStore } from '../../adapters/secrets-file/index.js';
 import { SmtpTransport } from '../../adapters/smtp/index.js';
+import { SqliteDeliveryLedger } from '../../adapters/sqlite-ledger/index.js';
 import { SqliteRequestRecords } from '../../adapters/sqlite-records/index.js';
 import type { Config } from '../../config.js';
 import { deliverObjectCreated } from '../../core/deliver.js';
@@ -43,6 +44,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   const queue = new LocalEventQueue(db);
   const records = new SqliteRequestRecords(db);
+  const ledger = new SqliteDeliveryLedger(db);
+  // The lock is held, so no other worker runs: every open claim was left by a process that died.
+  const releasedClaims = ledger.releaseAllClaims();
+  if (releasedClaims > 0) {
+    logger.warn({ releasedClaims }, 'claims left by a stopped process released; their emails may be sent again');
+  }
   const store = new FsObjectStore({
     root: join(config.dataDir, 'objects'),
     bucket: config.bucket,
@@ -56,6 +63,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger,
     owner: randomUUID(),
     concurrency: config.deliveryConcurrency,
+    pollSeconds: config.queuePollSeconds,
     maxAttempts: config.deliveryMaxAttempts,
     retryBaseSeconds: config.retryBaseSeconds,
     retryMaxSeconds: config.retryMaxSeconds,
@@ -64,11 +72,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         {
           store,
           records,
+          ledger,
           transport,
           clock: systemClock,
           logger,
           mailFrom: config.mailFrom,
           maxAttempts: config.deliveryMaxAttempts,
+          leaseSeconds: config.deliveryLeaseSeconds,
         },
         record,
         attempt,

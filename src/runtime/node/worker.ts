@@ -10,6 +10,8 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
   /** Deliveries in progress at most. */
   concurrency: number;
+  /** How often the queue is read for events that another process changed, such as a replay. */
+  pollSeconds: number;
   /** Attempts before an event that keeps throwing is dead-lettered. */
   maxAttempts: number;
   retryBaseSeconds: number;
@@ -26,6 +28,7 @@ export class DeliveryWorker {
   private readonly options: DeliveryWorkerOptions;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private running = false;
   private readonly onAvailable = () => this.pump();
 
@@ -41,6 +44,8 @@ export class DeliveryWorker {
 
     this.running = true;
     this.options.queue.on('available', this.onAvailable);
+    this.poller = setInterval(this.onAvailable, this.options.pollSeconds * 1000);
+    this.poller.unref();
     this.pump();
   }
 
@@ -49,6 +54,7 @@ export class DeliveryWorker {
     this.running = false;
     this.options.queue.off('available', this.onAvailable);
     clearTimeout(this.timer);
+    clearInterval(this.poller);
     await Promise.all(this.inFlight);
   }
 
@@ -106,12 +112,11 @@ export class DeliveryWorker {
       case 'retry':
         queue.retryLater(event.id, this.retryAt(event.attempt), outcome.error.message);
         break;
-      case 'waiting':
-        queue.retryLater(event.id, new Date(Date.now() + this.options.retryMaxSeconds * 1000), outcome.error.message, {
-          countAttempt: false,
-        });
+      case 'busy':
+        queue.retryLater(event.id, this.retryAt(1), 'another worker holds the delivery claim', { countAttempt: false });
         break;
       case 'failed':
+      case 'parked':
       case 'poison':
         queue.deadLetter(event.id, outcome.error.message);
         break;
