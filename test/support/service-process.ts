@@ -17,11 +17,11 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `src/runtime/node/main.ts` with `env` added to this process's environment and PORT=0,
+ * Starts `qrmail serve` with `env` added to this process's environment and PORT=0,
  * and resolves with its URL once it logs "qrmail started".
  */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
+  const child = spawn(process.execPath, ['bin/qrmail.js', 'serve'], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', QRMAIL_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
