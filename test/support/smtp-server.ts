@@ -44,7 +44,13 @@ export interface ReceivedMessage {
 }
 
 /** A decision a test makes for one SMTP command: accept, or answer with an error reply. */
-export type FaultHook = (session: SMTPServerSession) => { code: number; message: string } | undefined | Promise<{ code: number; message: string } | undefined>;
+export type FaultReply = { code: number; message: string } | 'drop' | undefined;
+
+/**
+ * A decision a test makes for one SMTP command: accept (undefined), answer with an error reply,
+ * or `'drop'` the connection without a reply (after the body, the message counts as received).
+ */
+export type FaultHook = (session: SMTPServerSession) => FaultReply | Promise<FaultReply>;
 
 export interface TestSmtpServerOptions {
   /** TLS from the first byte (port 465 style); otherwise STARTTLS is offered and required before AUTH. */
@@ -53,6 +59,8 @@ export interface TestSmtpServerOptions {
   password?: string;
   /** Called when a client connects; the connection waits until the promise settles. */
   onConnect?: () => Promise<void> | void;
+  /** Milliseconds to wait before accepting each message, to keep sends in flight. */
+  messageDelayMs?: number;
   /** Called at MAIL FROM's recipient step; return a reply to reject the recipient. */
   onRecipient?: FaultHook;
   /** Called after the body arrived; return a reply to reject the message. */
@@ -74,6 +82,10 @@ export interface TestSmtpServer {
   messages: ReceivedMessage[];
   /** Failed logins seen, in order. */
   failedLogins: number;
+  /** Connections opened so far. */
+  connections: number;
+  /** Messages whose body arrived but whose connection the server dropped before replying. */
+  dropped: ReceivedMessage[];
   /** Resolves once at least `count` messages arrived; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -87,6 +99,8 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
   const messages: ReceivedMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   let failedLogins = 0;
+  let connections = 0;
+  const dropped: ReceivedMessage[] = [];
 
   const notify = () => {
     for (const waiter of [...waiters]) {
@@ -108,6 +122,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
     disableReverseLookup: true,
     logger: false,
     onConnect(_session, callback) {
+      connections++;
       Promise.resolve(options.onConnect?.()).then(() => callback(), callback);
     },
     onAuth(auth: SMTPServerAuthentication, _session, callback) {
@@ -118,7 +133,10 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
       return callback(error);
     },
     onRcptTo(_address, session, callback) {
-      Promise.resolve(options.onRecipient?.(session)).then((reply) => callback(replyError(reply)), callback);
+      Promise.resolve(options.onRecipient?.(session)).then((reply) => {
+        if (reply === 'drop') return dropConnection(session);
+        callback(replyError(reply));
+      }, callback);
     },
     onData(stream: Readable, session, callback) {
       const chunks: Buffer[] = [];
@@ -126,16 +144,22 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
       stream.on('end', async () => {
         try {
           const reply = await options.onMessage?.(session);
-          if (reply) return callback(replyError(reply));
+          if (reply !== undefined && reply !== 'drop') return callback(replyError(reply));
           const raw = Buffer.concat(chunks);
-          messages.push({
+          const message: ReceivedMessage = {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
             raw,
             parsed: await simpleParser(raw, { keepCidLinks: true }),
             secure: session.secure,
             user: typeof session.user === 'string' ? session.user : undefined,
-          });
+          };
+          if (reply === 'drop') {
+            dropped.push(message);
+            return dropConnection(session);
+          }
+          if (options.messageDelayMs) await new Promise((resolve) => setTimeout(resolve, options.messageDelayMs));
+          messages.push(message);
           callback();
           notify();
         } catch (error) {
@@ -144,6 +168,15 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
       });
     },
   });
+
+  /** Closes a session's socket without a reply, as a crashing server or a broken network would. */
+  function dropConnection(session: SMTPServerSession): void {
+    // smtp-server keeps its open connections in a Set that its types do not declare.
+    const open = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+    for (const connection of open) {
+      if (connection.id === session.id) connection._socket.destroy();
+    }
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -161,6 +194,10 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
     get failedLogins() {
       return failedLogins;
     },
+    get connections() {
+      return connections;
+    },
+    dropped,
     waitForMessages(count, timeoutMs = 15_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
@@ -181,8 +218,8 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
   };
 }
 
-function replyError(reply: { code: number; message: string } | undefined): Error | undefined {
-  if (!reply) return undefined;
+function replyError(reply: FaultReply): Error | undefined {
+  if (reply === undefined || reply === 'drop') return undefined;
   const error = new Error(reply.message) as Error & { responseCode: number };
   error.responseCode = reply.code;
   return error;
