@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 import { ConfigurationError } from './core/errors.js';
 
-/** How the SMTP connection is secured; see the smtp adapter. */
+/** SMTP connection security, as the smtp adapter's `SmtpTlsMode` describes it. */
 export type SmtpTls = 'implicit' | 'starttls' | 'none';
 
 /** SMTP settings, present only when a host is configured. */
@@ -72,7 +72,12 @@ export function readConfig(env: Environment = process.env, cwd: string = process
 
 function smtpConfig(env: Environment, host: string, cwd: string): SmtpConfig {
   const port = integer(env, 'QRMAIL_SMTP_PORT', 587, 1, 65535);
-  const tls = oneOf<SmtpTls>(env, 'QRMAIL_SMTP_TLS', ['implicit', 'starttls', 'none'], port === 465 ? 'implicit' : 'starttls');
+  const tls = oneOf<SmtpTls>(
+    env,
+    'QRMAIL_SMTP_TLS',
+    ['implicit', 'starttls', 'none'],
+    port === 465 ? 'implicit' : 'starttls',
+  );
   const auth = oneOf(env, 'QRMAIL_SMTP_AUTH', ['login', 'none'], 'login');
 
   return {

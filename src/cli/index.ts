@@ -37,7 +37,9 @@ export async function runCli(argv: string[], output: NodeJS.WritableStream = pro
   }
   if (command === 'serve') {
     if (rest.includes('-h') || rest.includes('--help')) {
-      output.write('Usage: qrmail serve\n\nRuns the HTTP server and the mailer. README.md lists the environment variables.\n');
+      output.write(
+        'Usage: qrmail serve\n\nRuns the HTTP server and the mailer. README.md lists the environment variables.\n',
+      );
       return 0;
     }
     await import('../runtime/node/main.js');
@@ -64,7 +66,9 @@ function deadLetters(argv: string[], output: NodeJS.WritableStream): number {
   const config = readConfig();
   const databasePath = join(config.dataDir, 'qrmail.db');
   if (!existsSync(databasePath)) {
-    process.stderr.write(`qrmail: no qrmail database at ${databasePath}; set QRMAIL_DATA_DIR to the server's data folder\n`);
+    process.stderr.write(
+      `qrmail: no qrmail database at ${databasePath}; set QRMAIL_DATA_DIR to the server's data folder\n`,
+    );
     return 1;
   }
   const db = new Database(databasePath);
@@ -75,7 +79,13 @@ function deadLetters(argv: string[], output: NodeJS.WritableStream): number {
     if (action === 'list') {
       const letters = queue.deadLetters();
       if (values.json) {
-        output.write(`${JSON.stringify(letters.map((letter) => ({ ...letter, objectKey: objectKeyOf(letter.record) })), null, 2)}\n`);
+        output.write(
+          `${JSON.stringify(
+            letters.map((letter) => ({ ...letter, objectKey: objectKeyOf(letter.record) })),
+            null,
+            2,
+          )}\n`,
+        );
         return 0;
       }
       if (letters.length === 0) {
@@ -103,7 +113,9 @@ function deadLetters(argv: string[], output: NodeJS.WritableStream): number {
         return 2;
       }
       const moved = queue.replay(values.all ? 'all' : numbers);
-      output.write(`Queued ${moved} dead letter${moved === 1 ? '' : 's'} for delivery; a running server picks them up within seconds.\n`);
+      output.write(
+        `Queued ${moved} dead letter${moved === 1 ? '' : 's'} for delivery; a running server picks them up within seconds.\n`,
+      );
       return !values.all && moved < numbers.length ? 1 : 0;
     }
 
@@ -121,6 +133,8 @@ function objectKeyOf(record: { s3?: { object?: { key?: string } } }): string {
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }

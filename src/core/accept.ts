@@ -5,7 +5,7 @@ import { encodeQrMetadata } from './metadata.js';
 import type { Clock, Logger, ObjectStore, RequestRecords } from './ports.js';
 import { parseQrRequest } from './schema.js';
 
-/** What the accept flow needs. */
+/** Dependencies of the accept flow. */
 export interface AcceptDependencies {
   store: ObjectStore;
   records: RequestRecords;

@@ -9,7 +9,7 @@ import { decodeQrMetadata } from './metadata.js';
 import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
 import { checkEmailAddress } from './schema.js';
 
-/** What the deliver flow needs. */
+/** Dependencies and settings of the deliver flow. */
 export interface DeliverDependencies {
   store: ObjectStore;
   records: RequestRecords;
@@ -26,9 +26,9 @@ export interface DeliverDependencies {
 }
 
 /**
- * How one delivery attempt ended. `retry` and `busy` leave the event to be delivered again
- * (`busy` without using up an attempt, because another worker holds the claim); `parked` waits
- * for an operator to fix the configuration and replay it; every other outcome is final.
+ * The outcome of one delivery attempt. After `retry` and `busy` the event is delivered again, and
+ * `busy` uses up no attempt because another worker has the claim. A `parked` event waits for an
+ * operator to fix the configuration and replay it. Every other outcome is final.
  */
 export type DeliveryOutcome =
   | { result: 'sent'; requestId: string; messageId: string }
@@ -116,9 +116,9 @@ export async function deliverObjectCreated(
     return recordFailure(deps, requestLogger, requestId, attempt, error);
   }
 
-  // NOTE: a crash from here until the ledger entry is completed is the one way to send twice:
-  // the SMTP server has the message, but the claim's lease runs out (or, on one machine, the
-  // claim is dropped at the next start) and the event is delivered again.
+  // NOTE: a crash from here until the ledger entry is completed is the one way to send twice.
+  // The SMTP server has the message, but the claim's lease runs out (on one machine, the next
+  // start drops the claim), so the event is delivered again.
   const sentAt = deps.clock.now();
   await deps.ledger.complete(deliveryKey, owner, sentAt);
   await deps.records.markSent(requestId, { at: sentAt, messageId: receipt.messageId });

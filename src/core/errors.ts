@@ -60,11 +60,7 @@ export class SendError extends QrmailError {
   /** The SMTP reply code, when the server sent one. */
   readonly responseCode: number | undefined;
 
-  constructor(
-    kind: SendFailureKind,
-    message: string,
-    options: { responseCode?: number; cause?: unknown } = {},
-  ) {
+  constructor(kind: SendFailureKind, message: string, options: { responseCode?: number; cause?: unknown } = {}) {
     super(`send_${kind}`, message, 502, { cause: options.cause });
     this.kind = kind;
     this.responseCode = options.responseCode;

@@ -49,7 +49,7 @@ export function decodeEventKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
-/** What the store knows of an object it has just written. */
+/** Facts about an object the store has just written. */
 export interface CreatedObject {
   bucket: string;
   key: string;

@@ -7,7 +7,7 @@ export function newRequestId(): string {
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Whether `value` has the form of a request id. */
+/** Checks whether `value` has the form of a request id. */
 export function isRequestId(value: string): boolean {
   return REQUEST_ID.test(value);
 }
@@ -15,7 +15,7 @@ export function isRequestId(value: string): boolean {
 /** The prefix under which QR codes are stored; the mailer's events are filtered to it. */
 export const QR_KEY_PREFIX = 'qrcodes/';
 
-/** The object key of a request's QR code, generated from its id and never from user input. */
+/** Returns the object key of a request's QR code, made from its id and never from user input. */
 export function qrObjectKey(requestId: string): string {
   return `${QR_KEY_PREFIX}${requestId}.png`;
 }

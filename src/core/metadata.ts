@@ -12,7 +12,7 @@ export const MAX_METADATA_BYTES = 2048;
 export const METADATA_ENCODING_KEY = 'qrmail-encoding';
 const METADATA_ENCODING = 'percent-utf8';
 
-/** What the mailer needs from a stored QR code, kept as the object's metadata. */
+/** Fields the mailer reads from a stored QR code's metadata. */
 export interface QrObjectMetadata {
   requestId: string;
   url: string;

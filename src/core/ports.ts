@@ -1,9 +1,9 @@
 /**
- * The ports the core flows need. Adapters implement them for one machine (files, SQLite,
- * an outbox folder) and for AWS (S3, DynamoDB, Secrets Manager); the core sees only these.
+ * The ports of the core flows. Adapters implement them for one machine (files, SQLite, an
+ * outbox folder) and for AWS (S3, DynamoDB, Secrets Manager), and the core imports only these.
  */
 
-/** What a put stores: the body, its content type and user metadata (US-ASCII values). */
+/** Input of a put: the body, its content type and user metadata (US-ASCII values). */
 export interface PutObjectInput {
   key: string;
   body: Uint8Array;
@@ -31,7 +31,7 @@ export interface ObjectStore {
   get(key: string, options?: { versionId?: string }): Promise<StoredObject | undefined>;
 }
 
-/** Where the store's secrets come from: a local JSON file, or AWS Secrets Manager. */
+/** Source of named secrets: a local JSON file, or AWS Secrets Manager. */
 export interface SecretStore {
   /** Returns the secret parsed as JSON, or as the raw string with `{ raw: true }`. */
   get(name: string): Promise<unknown>;
@@ -60,7 +60,7 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
-/** Where a sent message went: the SMTP server's queue id, or an outbox file. */
+/** Receipt of a sent message: its Message-ID and where it went (an SMTP server or an outbox file). */
 export interface SendReceipt {
   messageId: string;
   /** A short description of where the message went, such as `smtp:mail.example.com:587`. */
@@ -78,7 +78,7 @@ export interface MailTransport {
 /** The states a request passes through; `sent` and `failed` are final. */
 export type RequestStatus = 'queued' | 'sent' | 'failed';
 
-/** What qrmail knows of one accepted request. */
+/** State of one accepted request. */
 export interface RequestRecord {
   id: string;
   objectKey: string;
@@ -103,8 +103,8 @@ export interface RequestRecords {
 }
 
 /**
- * How a claim on a delivery ended: `claimed` means the caller may send; `completed` means the
- * message was already sent; `in_progress` means another worker holds a live claim.
+ * Result of a claim on a delivery. With `claimed` the caller may send. `completed` means the
+ * message was already sent, and `in_progress` means another worker has a live claim.
  */
 export type ClaimResult = 'claimed' | 'completed' | 'in_progress';
 

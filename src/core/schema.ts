@@ -36,7 +36,7 @@ export const qrRequestSchema = z.strictObject({ url, email });
 
 const FIELDS = Object.keys(qrRequestSchema.shape);
 
-/** Validates a parsed JSON body, throwing a `RequestError` whose message says what to fix. */
+/** Validates a parsed JSON body. Throws a `RequestError` whose message names the field and the fix. */
 export function parseQrRequest(body: unknown): QrRequest {
   const result = qrRequestSchema.safeParse(body);
   if (result.success) return result.data;
@@ -141,7 +141,8 @@ function emailProblem(value: string): string | undefined {
   }
 
   const at = value.lastIndexOf('@');
-  if (at <= 0 || at === value.length - 1) return '"email" must have the form local-part@domain, such as someone@example.com.';
+  if (at <= 0 || at === value.length - 1)
+    return '"email" must have the form local-part@domain, such as someone@example.com.';
 
   const localPart = value.slice(0, at);
   const domain = value.slice(at + 1);

@@ -8,7 +8,7 @@ import { isRequestId, qrObjectKey } from '../core/ids.js';
 import type { RequestRecord } from '../core/ports.js';
 import { errorResponse, handleError } from './errors.js';
 
-/** What the HTTP app needs besides the accept flow's ports. */
+/** Options of the HTTP app besides the accept flow's ports. */
 export interface AppOptions extends AcceptDependencies {
   /** Base of the URLs that responses link to, such as `https://qr.example.com`. */
   publicUrl: string;
@@ -103,7 +103,7 @@ function statusBody(record: RequestRecord, location: string) {
   };
 }
 
-/** Reads a JSON body, rejecting what is not UTF-8 JSON with a 4xx that says what to send instead. */
+/** Reads a JSON body. Throws a 4xx `RequestError` that names the fix when the body is not UTF-8 JSON. */
 async function readJsonBody(request: Request): Promise<unknown> {
   const contentType = request.headers.get('content-type') ?? '';
   const [mediaType, ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
@@ -122,9 +122,13 @@ async function readJsonBody(request: Request): Promise<unknown> {
   }
   const encoding = request.headers.get('content-encoding');
   if (encoding !== null && encoding.toLowerCase() !== 'identity') {
-    throw new RequestError('unsupported_media_type', `Content-Encoding ${encoding} is not accepted; send the body uncompressed.`, {
-      status: 415,
-    });
+    throw new RequestError(
+      'unsupported_media_type',
+      `Content-Encoding ${encoding} is not accepted; send the body uncompressed.`,
+      {
+        status: 415,
+      },
+    );
   }
 
   const bytes = new Uint8Array(await request.arrayBuffer());

@@ -9,7 +9,7 @@ export interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
-/** Builds an error response with a stable code and a message that says what to fix. */
+/** Builds an error response with a stable code and a message that names the fix. */
 export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
@@ -22,8 +22,8 @@ export function errorResponse(
 }
 
 /**
- * Maps any error thrown by a route to a response. Client errors keep their code and message;
- * anything else is logged here, and only here, and answered with a generic 500.
+ * Maps any error thrown by a route to a response. Client errors keep their code and message.
+ * Any other error is logged here, and only here, and the response is a generic 500.
  */
 export function handleError(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof QrmailError && error.status < 500) {

@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '../core/ports.js';
 import { READY_SUBJECT, renderReadyHtml, renderReadyText } from './template.js';
 
-/** What a "your QR code is ready" email is made of. */
+/** Input of a "your QR code is ready" email. */
 export interface ReadyMailInput {
   requestId: string;
   url: string;
@@ -26,7 +26,12 @@ export function composeReadyMail(input: ReadyMailInput): OutgoingMessage {
     text: renderReadyText(content),
     attachments: [
       { filename: 'qrcode.png', contentType: 'image/png', content: input.png, cid: imageCid, disposition: 'inline' },
-      { filename: `qrcode-${input.requestId}.png`, contentType: 'image/png', content: input.png, disposition: 'attachment' },
+      {
+        filename: `qrcode-${input.requestId}.png`,
+        contentType: 'image/png',
+        content: input.png,
+        disposition: 'attachment',
+      },
     ],
     headers: { 'X-Qrmail-Request-Id': input.requestId },
   };

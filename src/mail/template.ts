@@ -3,7 +3,7 @@
  * so a bundled Lambda handler carries it.
  */
 
-/** What the bodies show. */
+/** Content shown in the HTML and text bodies. */
 export interface ReadyMailContent {
   url: string;
   /** Content-ID of the inline QR code image. */

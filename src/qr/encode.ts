@@ -19,7 +19,7 @@ const LIBRARY_LEVEL: Record<ErrorCorrectionLevel, ErrorCorrection> = {
 /**
  * Encodes `text` as a QR symbol with paulmillr's `qr`, which picks the smallest version and
  * a single numeric, alphanumeric or byte (UTF-8) segment. Check capacity first with
- * `checkCapacity`: the library only says "Capacity overflow".
+ * `checkCapacity`, because the library's error is only "Capacity overflow".
  */
 export function encodeMatrix(text: string, level: ErrorCorrectionLevel): QrMatrix {
   // The library needs a quiet zone of at least one module, so one is added here and dropped.

@@ -2,11 +2,11 @@ import { crc32, deflateSync } from 'node:zlib';
 
 import type { QrMatrix } from './encode.js';
 
-/** How a matrix becomes pixels. */
+/** Rendering options of the PNG writer. */
 export interface PngOptions {
   /** Pixels per module, a whole number. Default 10, as the service qrmail replaces used. */
   moduleSize?: number;
-  /** Quiet zone in modules on every side. Default 4, the minimum ISO/IEC 18004 asks for. */
+  /** Quiet zone in modules on every side. Default 4, the minimum that ISO/IEC 18004 requires. */
   margin?: number;
 }
 
@@ -14,8 +14,8 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
  * Renders a matrix as a 1-bit greyscale PNG (dark modules black, the rest white).
- * Written by hand because the general PNG encoders write 8-bit RGBA, which is larger and
- * slower for a two-colour image; the format needs only three chunks over node:zlib.
+ * It is written by hand because general PNG encoders write 8-bit RGBA, which is larger and slower
+ * for a two-colour image. The format needs only three chunks over node:zlib.
  */
 export function renderPng(matrix: QrMatrix, options: PngOptions = {}): Buffer {
   const moduleSize = options.moduleSize ?? 10;

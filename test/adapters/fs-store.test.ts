@@ -77,7 +77,12 @@ describe('FsObjectStore put and get', () => {
     const { store } = createStore();
     await store.put({ key: 'qrcodes/one.png', body: PNG_BYTES, contentType: 'image/png', metadata: { n: '1' } });
 
-    await store.put({ key: 'qrcodes/one.png', body: new Uint8Array([7]), contentType: 'text/plain', metadata: { n: '2' } });
+    await store.put({
+      key: 'qrcodes/one.png',
+      body: new Uint8Array([7]),
+      contentType: 'text/plain',
+      metadata: { n: '2' },
+    });
     const object = await store.get('qrcodes/one.png');
 
     expect(Array.from(object!.body)).toEqual([7]);
@@ -190,7 +195,7 @@ describe('FsObjectStore metadata checks', () => {
   const filler = (bytes: number) => 'a'.repeat(bytes);
   const badMetadata: [string, Record<string, string>][] = [
     ['non-ASCII value', { url: 'https://example.com/café' }],
-    ['non-ASCII key', { 'clé': 'value' }],
+    ['non-ASCII key', { clé: 'value' }],
     ['line break in value', { email: 'victim@example.com\r\nBcc: others@example.com' }],
     ['NUL in value', { url: 'https://example.com/\0' }],
     // The key "big" takes 3 bytes, so the value makes the total one byte over the limit.

@@ -142,7 +142,12 @@ describe('SmtpTransport connection security', () => {
   it('sends in the clear with tls none', async () => {
     const server = await startServer({ implicitTls: false, offerStartTls: false, requireAuth: false });
     const secrets = secretsFile({});
-    const transport = createTransport({ port: server.port, tls: 'none', secretsPath: secrets.path, secretName: undefined });
+    const transport = createTransport({
+      port: server.port,
+      tls: 'none',
+      secretsPath: secrets.path,
+      secretName: undefined,
+    });
 
     await transport.send(MESSAGE);
 
@@ -235,7 +240,12 @@ describe('SmtpTransport secrets', () => {
     it(`rejects ${testCase.name}`, async () => {
       const server = await startServer({ implicitTls: true });
       const secrets = secretsFile(testCase.secrets);
-      const transport = createTransport({ port: server.port, tls: 'implicit', secretsPath: secrets.path, ca: server.ca });
+      const transport = createTransport({
+        port: server.port,
+        tls: 'implicit',
+        secretsPath: secrets.path,
+        ca: server.ca,
+      });
 
       const error = await sendError(transport);
 
@@ -275,7 +285,9 @@ describe('SmtpTransport secrets', () => {
 });
 
 describe('SmtpTransport reply classification', () => {
-  const reject = (code: number): FaultHook => () => ({ code, message: `Test reply ${code}` });
+  const reject =
+    (code: number): FaultHook =>
+    () => ({ code, message: `Test reply ${code}` });
   const cases: { step: 'RCPT' | 'DATA'; code: number; kind: SendError['kind'] }[] = [
     { step: 'RCPT', code: 421, kind: 'transient' },
     { step: 'RCPT', code: 451, kind: 'transient' },

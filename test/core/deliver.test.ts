@@ -42,8 +42,8 @@ async function createHarness(): Promise<Harness> {
   const folder = makeTempDir();
   const smtp = await startTestSmtpServer({
     implicitTls: true,
-    onRecipient: (session) => fault.atRecipient?.(session),
-    onMessage: (session) => fault.atMessage?.(session),
+    onRecipient: (session, recipient) => fault.atRecipient?.(session, recipient),
+    onMessage: (session, recipient) => fault.atMessage?.(session, recipient),
   });
   const logs: string[] = [];
   const logger: Logger = createLogger(
@@ -229,7 +229,9 @@ describe('deliverObjectCreated', () => {
 
   it('parks after a rejected login', async () => {
     const wrongSecrets = join(harness.folder, 'wrong-secrets.json');
-    writeSecretsFile(wrongSecrets, { 'qrmail/smtp': { username: harness.smtp.username, password: 'wrong-password-9f2' } });
+    writeSecretsFile(wrongSecrets, {
+      'qrmail/smtp': { username: harness.smtp.username, password: 'wrong-password-9f2' },
+    });
     const record = await storeQrCode();
     const deps = { ...harness.deps, transport: harness.transportFor(wrongSecrets) };
 
@@ -296,9 +298,9 @@ describe('deliverObjectCreated', () => {
     const record = await storeQrCode();
     const past = new Date(Date.now() - 120_000);
     const deliveryKey = `test-bucket/qrcodes/${REQUEST_ID}.png#${record.s3.object.eTag}`;
-    expect(await harness.deps.ledger.claim(deliveryKey, 'crashed-worker', past, new Date(past.getTime() + 60_000))).toBe(
-      'claimed',
-    );
+    expect(
+      await harness.deps.ledger.claim(deliveryKey, 'crashed-worker', past, new Date(past.getTime() + 60_000)),
+    ).toBe('claimed');
 
     const outcome = await deliverObjectCreated(harness.deps, record, 1);
 

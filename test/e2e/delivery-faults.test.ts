@@ -81,9 +81,14 @@ const PERMANENT_REPLIES = [
 describe('delivery under SMTP faults', () => {
   for (const fault of TRANSIENT_REPLIES) {
     it(`retries ${fault.code} until sent`, async () => {
-      const { smtp, service } = await startPair({ [fault.step]: failFirst(2, { code: fault.code, message: fault.message }) });
+      const { smtp, service } = await startPair({
+        [fault.step]: failFirst(2, { code: fault.code, message: fault.message }),
+      });
 
-      const { status, body } = await service.post({ url: `https://example.com/${fault.code}`, email: 'user@example.com' });
+      const { status, body } = await service.post({
+        url: `https://example.com/${fault.code}`,
+        email: 'user@example.com',
+      });
       expect(status).toBe(202);
       const final = await finalStatus(service, body.id as string);
 

@@ -5,7 +5,12 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { decodeQrText } from '../support/qr-decoder.js';
-import { logRecords, startServiceProcess, waitForFinalStatus, type ServiceProcess } from '../support/service-process.js';
+import {
+  logRecords,
+  startServiceProcess,
+  waitForFinalStatus,
+  type ServiceProcess,
+} from '../support/service-process.js';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp-server.js';
 import { makeTempDir, writeSecretsFile } from '../support/temp.js';
 
@@ -191,5 +196,51 @@ describe('service restart', () => {
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.envelopeTo).toEqual(['restart@example.com']);
     expect(await decodeQrText(smtp.messages[0]!.parsed.attachments[0]!.content)).toBe('https://example.com/restart');
+  });
+});
+
+describe('service shutdown', () => {
+  it('finishes sends in flight on SIGTERM', async () => {
+    const smtp = await startTestSmtpServer({ implicitTls: true, messageDelayMs: 400 });
+    cleanups.push(() => smtp.close());
+    const data = makeTempDir();
+    cleanups.push(data.remove);
+    writeFileSync(join(data.path, 'ca.pem'), smtp.ca);
+    writeSecretsFile(join(data.path, 'secrets.json'), {
+      'qrmail/smtp': { username: smtp.username, password: smtp.password },
+    });
+    const env = {
+      QRMAIL_DATA_DIR: data.path,
+      QRMAIL_SMTP_HOST: smtp.host,
+      QRMAIL_SMTP_PORT: String(smtp.port),
+      QRMAIL_SMTP_TLS: 'implicit',
+      QRMAIL_SMTP_CA_FILE: join(data.path, 'ca.pem'),
+      QRMAIL_DELIVERY_CONCURRENCY: '2',
+      QRMAIL_SMTP_MAX_CONNECTIONS: '2',
+    };
+
+    const first = await startServiceProcess(env);
+    cleanups.push(() => first.kill());
+    const ids: string[] = [];
+    for (let index = 0; index < 6; index++) {
+      const { body } = await postQrRequest(first, `https://example.com/shutdown/${index}`, `user${index}@example.com`);
+      ids.push(body.id);
+    }
+    // Each accepted message waits 400 ms at the server, so two sends are in flight now.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const exitCode = await first.stop();
+    const receivedBeforeExit = smtp.messages.length;
+
+    expect(exitCode).toBe(0);
+    expect(receivedBeforeExit).toBeGreaterThan(0);
+    expect(receivedBeforeExit).toBeLessThan(6);
+    expect(logRecords(first.output).some((line) => line.msg === 'qrmail stopped')).toBe(true);
+
+    const second = await startServiceProcess(env);
+    cleanups.push(() => second.stop());
+    await smtp.waitForMessages(6);
+    await second.stop();
+    const delivered = smtp.messages.map((message) => String(message.parsed.headers.get('x-qrmail-request-id')));
+    expect(delivered.sort()).toEqual([...ids].sort());
   });
 });

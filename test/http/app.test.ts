@@ -36,7 +36,11 @@ function createFixture() {
   const queue = new LocalEventQueue(db);
   const records = new SqliteRequestRecords(db);
   const objectsRoot = join(folder.path, 'objects');
-  const store = new FsObjectStore({ root: objectsRoot, bucket: BUCKET, onObjectCreated: (record) => queue.append(record) });
+  const store = new FsObjectStore({
+    root: objectsRoot,
+    bucket: BUCKET,
+    onObjectCreated: (record) => queue.append(record),
+  });
   const logs = captureLogger('debug');
   const app = createApp({
     store,
@@ -133,7 +137,10 @@ const badRequests: BadRequestCase[] = [
   },
   {
     name: 'form content type',
-    init: { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `url=${encodeURIComponent(GOOD_URL)}` },
+    init: {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `url=${encodeURIComponent(GOOD_URL)}`,
+    },
     status: 415,
     code: 'unsupported_media_type',
   },
@@ -173,15 +180,27 @@ const badRequests: BadRequestCase[] = [
   },
   {
     name: '2 MB body without length',
-    init: { headers: JSON_HEADERS, body: JSON.stringify({ ...good, url: `https://example.com/${'a'.repeat(2 * 1024 * 1024)}` }) },
+    init: {
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ ...good, url: `https://example.com/${'a'.repeat(2 * 1024 * 1024)}` }),
+    },
     status: 413,
     code: 'body_too_large',
     mentions: String(MAX_BODY_BYTES),
   },
-  { name: 'unknown field', init: jsonBody({ ...good, cc: 'other@example.com' }), status: 400, code: 'unknown_field', field: 'cc' },
+  {
+    name: 'unknown field',
+    init: jsonBody({ ...good, cc: 'other@example.com' }),
+    status: 400,
+    code: 'unknown_field',
+    field: 'cc',
+  },
   {
     name: '__proto__ field',
-    init: { headers: JSON_HEADERS, body: `{"url":${JSON.stringify(GOOD_URL)},"email":"${GOOD_EMAIL}","__proto__":{"admin":true}}` },
+    init: {
+      headers: JSON_HEADERS,
+      body: `{"url":${JSON.stringify(GOOD_URL)},"email":"${GOOD_EMAIL}","__proto__":{"admin":true}}`,
+    },
     status: 400,
     code: 'unknown_field',
   },
@@ -189,9 +208,21 @@ const badRequests: BadRequestCase[] = [
   { name: 'missing email', init: jsonBody({ url: GOOD_URL }), status: 400, code: 'missing_field', field: 'email' },
   { name: 'empty object', init: jsonBody({}), status: 400, code: 'missing_field' },
   { name: 'url a number', init: jsonBody({ ...good, url: 42 }), status: 400, code: 'invalid_type', field: 'url' },
-  { name: 'url an array', init: jsonBody({ ...good, url: [GOOD_URL] }), status: 400, code: 'invalid_type', field: 'url' },
+  {
+    name: 'url an array',
+    init: jsonBody({ ...good, url: [GOOD_URL] }),
+    status: 400,
+    code: 'invalid_type',
+    field: 'url',
+  },
   { name: 'email null', init: jsonBody({ ...good, email: null }), status: 400, code: 'invalid_type', field: 'email' },
-  { name: 'email an object', init: jsonBody({ ...good, email: {} }), status: 400, code: 'invalid_type', field: 'email' },
+  {
+    name: 'email an object',
+    init: jsonBody({ ...good, email: {} }),
+    status: 400,
+    code: 'invalid_type',
+    field: 'email',
+  },
   { name: 'truncated JSON', init: { headers: JSON_HEADERS, body: '{"url":' }, status: 400, code: 'invalid_json' },
   {
     name: 'trailing bytes after JSON',
@@ -199,7 +230,12 @@ const badRequests: BadRequestCase[] = [
     status: 400,
     code: 'invalid_json',
   },
-  { name: 'single-quoted JSON', init: { headers: JSON_HEADERS, body: `{'url':'${GOOD_URL}'}` }, status: 400, code: 'invalid_json' },
+  {
+    name: 'single-quoted JSON',
+    init: { headers: JSON_HEADERS, body: `{'url':'${GOOD_URL}'}` },
+    status: 400,
+    code: 'invalid_json',
+  },
   {
     name: 'UTF-8 byte-order mark',
     init: { headers: JSON_HEADERS, body: `\uFEFF${JSON.stringify(good)}` },
@@ -210,7 +246,11 @@ const badRequests: BadRequestCase[] = [
     name: 'invalid UTF-8 bytes',
     init: {
       headers: JSON_HEADERS,
-      body: Buffer.concat([Buffer.from('{"url":"https://example.com/'), Buffer.from([0xff, 0xfe]), Buffer.from(`","email":"${GOOD_EMAIL}"}`)]),
+      body: Buffer.concat([
+        Buffer.from('{"url":"https://example.com/'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`","email":"${GOOD_EMAIL}"}`),
+      ]),
     },
     status: 400,
     code: 'invalid_json',
@@ -228,7 +268,12 @@ const badRequests: BadRequestCase[] = [
     status: 400,
     code: 'invalid_email',
   },
-  { name: 'display name', init: jsonBody({ ...good, email: 'Victim <victim@example.com>' }), status: 400, code: 'invalid_email' },
+  {
+    name: 'display name',
+    init: jsonBody({ ...good, email: 'Victim <victim@example.com>' }),
+    status: 400,
+    code: 'invalid_email',
+  },
   {
     name: 'display name without space',
     init: jsonBody({ ...good, email: '"Victim"<victim@example.com>' }),
@@ -262,8 +307,18 @@ const badRequests: BadRequestCase[] = [
     status: 400,
     code: 'unsupported_url_scheme',
   },
-  { name: 'file URL', init: jsonBody({ ...good, url: 'file:///etc/passwd' }), status: 400, code: 'unsupported_url_scheme' },
-  { name: 'ftp URL', init: jsonBody({ ...good, url: 'ftp://example.com/file' }), status: 400, code: 'unsupported_url_scheme' },
+  {
+    name: 'file URL',
+    init: jsonBody({ ...good, url: 'file:///etc/passwd' }),
+    status: 400,
+    code: 'unsupported_url_scheme',
+  },
+  {
+    name: 'ftp URL',
+    init: jsonBody({ ...good, url: 'ftp://example.com/file' }),
+    status: 400,
+    code: 'unsupported_url_scheme',
+  },
   {
     name: 'URL with credentials',
     init: jsonBody({ ...good, url: 'https://user:secret@example.com/' }),
@@ -276,8 +331,18 @@ const badRequests: BadRequestCase[] = [
     status: 400,
     code: 'url_has_credentials',
   },
-  { name: 'URL with a space', init: jsonBody({ ...good, url: 'https://example.com/a b' }), status: 400, code: 'invalid_url' },
-  { name: 'URL with a tab', init: jsonBody({ ...good, url: 'https://example.com/a\tb' }), status: 400, code: 'invalid_url' },
+  {
+    name: 'URL with a space',
+    init: jsonBody({ ...good, url: 'https://example.com/a b' }),
+    status: 400,
+    code: 'invalid_url',
+  },
+  {
+    name: 'URL with a tab',
+    init: jsonBody({ ...good, url: 'https://example.com/a\tb' }),
+    status: 400,
+    code: 'invalid_url',
+  },
   { name: 'relative URL', init: jsonBody({ ...good, url: '/images/qrcode' }), status: 400, code: 'invalid_url' },
   // JSON can carry a lone UTF-16 surrogate, which has no UTF-8 form to encode, store or send.
   {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkCapacity, detectMode, encodeMatrix, type EncodingMode, type ErrorCorrectionLevel } from '../../src/qr/index.js';
+import {
+  checkCapacity,
+  detectMode,
+  encodeMatrix,
+  type EncodingMode,
+  type ErrorCorrectionLevel,
+} from '../../src/qr/index.js';
 
 // Version 40 capacities from ISO/IEC 18004:2015 Table 7.
 const LIMITS: { level: ErrorCorrectionLevel; numeric: number; alphanumeric: number; byte: number }[] = [

@@ -40,6 +40,8 @@ export interface ReceivedMessage {
   parsed: ParsedMail;
   /** Whether the session was encrypted when the message arrived. */
   secure: boolean;
+  /** When the server accepted the message, in milliseconds since the epoch. */
+  receivedAt: number;
   user: string | undefined;
 }
 
@@ -47,10 +49,10 @@ export interface ReceivedMessage {
 export type FaultReply = { code: number; message: string } | 'drop' | undefined;
 
 /**
- * A decision a test makes for one SMTP command: accept (undefined), answer with an error reply,
- * or `'drop'` the connection without a reply (after the body, the message counts as received).
+ * A decision a test makes for one SMTP command and recipient: accept (undefined), answer with an
+ * error reply, or `'drop'` the connection without a reply (after the body, the message counts as received).
  */
-export type FaultHook = (session: SMTPServerSession) => FaultReply | Promise<FaultReply>;
+export type FaultHook = (session: SMTPServerSession, recipient: string) => FaultReply | Promise<FaultReply>;
 
 export interface TestSmtpServerOptions {
   /** TLS from the first byte (port 465 style); otherwise STARTTLS is offered and required before AUTH. */
@@ -132,8 +134,8 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
       error.responseCode = 535;
       return callback(error);
     },
-    onRcptTo(_address, session, callback) {
-      Promise.resolve(options.onRecipient?.(session)).then((reply) => {
+    onRcptTo(address, session, callback) {
+      Promise.resolve(options.onRecipient?.(session, address.address)).then((reply) => {
         if (reply === 'drop') return dropConnection(session);
         callback(replyError(reply));
       }, callback);
@@ -143,7 +145,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
         try {
-          const reply = await options.onMessage?.(session);
+          const reply = await options.onMessage?.(session, session.envelope.rcptTo[0]?.address ?? '');
           if (reply !== undefined && reply !== 'drop') return callback(replyError(reply));
           const raw = Buffer.concat(chunks);
           const message: ReceivedMessage = {
@@ -153,12 +155,14 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
             parsed: await simpleParser(raw, { keepCidLinks: true }),
             secure: session.secure,
             user: typeof session.user === 'string' ? session.user : undefined,
+            receivedAt: Date.now(),
           };
           if (reply === 'drop') {
             dropped.push(message);
             return dropConnection(session);
           }
           if (options.messageDelayMs) await new Promise((resolve) => setTimeout(resolve, options.messageDelayMs));
+          message.receivedAt = Date.now();
           messages.push(message);
           callback();
           notify();
@@ -181,6 +185,11 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
+  });
+  // A client that dies mid-session (a killed service) resets its connection; that is expected here.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (!['ECONNRESET', 'EPIPE', 'SocketError'].includes(String(error.code)))
+      console.error('test SMTP server error', error);
   });
   const port = (server.server.address() as AddressInfo).port;
 

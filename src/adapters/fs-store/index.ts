@@ -9,7 +9,7 @@ import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports
 /** Receives each ObjectCreated record after the object is durably stored. */
 export type ObjectCreatedListener = (record: S3EventRecord) => Promise<void> | void;
 
-/** Where and how the filesystem store keeps objects. */
+/** Options of the filesystem store. */
 export interface FsObjectStoreOptions {
   /** Folder of the store; each bucket is a folder below it. */
   root: string;
@@ -90,8 +90,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async get(key: string, options: { versionId?: string } = {}): Promise<StoredObject | undefined> {
-    // NOTE: the store keeps one version of each key; a request for a named version is answered
-    // with the current one, which is the only one this store ever wrote for a generated key.
+    // NOTE: the store keeps one version of each key, so a request for a named version gets the
+    // current one. For a generated key that is the only version this store ever wrote.
     void options;
     const dataPath = this.pathFor(this.dataRoot, key, '');
     const metaPath = this.pathFor(this.metaRoot, key, '.json');
@@ -118,7 +118,11 @@ export class FsObjectStore implements ObjectStore {
 
   /** Maps a key to a path, rejecting any key that would resolve outside `base`. */
   private pathFor(base: string, key: string, suffix: string): string {
-    if (key === '' || key.includes('\0') || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    if (
+      key === '' ||
+      key.includes('\0') ||
+      key.split('/').some((part) => part === '' || part === '.' || part === '..')
+    ) {
       throw new InvalidObjectError(`object key ${JSON.stringify(key)} is empty or has an empty, "." or ".." segment`);
     }
     const path = resolve(base, key + suffix);

@@ -23,7 +23,7 @@ export interface DeadLetter {
 
 /**
  * A durable queue of ObjectCreated events in SQLite, the local stand-in for S3 to SQS.
- * An appended event survives a crash; a claimed one goes back to the queue when the process
+ * An appended event survives a crash. A claimed event goes back to the queue when the process
  * that claimed it is gone (`releaseAbandoned`), so each event is delivered at least once.
  * It emits `available` when an event is appended.
  */
@@ -139,12 +139,14 @@ export class LocalEventQueue extends EventEmitter {
    */
   releaseAbandoned(owner: string): number {
     const result = this.db
-      .prepare(`UPDATE events SET state = 'pending', claimed_by = NULL, updated_at = ? WHERE state = 'claimed' AND claimed_by IS NOT ?`)
+      .prepare(
+        `UPDATE events SET state = 'pending', claimed_by = NULL, updated_at = ? WHERE state = 'claimed' AND claimed_by IS NOT ?`,
+      )
       .run(Date.now(), owner);
     return result.changes;
   }
 
-  /** The time the next pending event becomes due, or undefined when none is pending. */
+  /** Returns when the next pending event becomes due, or undefined when none is pending. */
   nextAvailableAt(): Date | undefined {
     const row = this.db.prepare(`SELECT MIN(available_at) AS at FROM events WHERE state = 'pending'`).get() as {
       at: number | null;

@@ -23,13 +23,15 @@ export class FileSecretStore implements SecretStore {
   async get(name: string, options?: { raw: true }): Promise<unknown> {
     const secrets = await this.readFile();
     if (!Object.hasOwn(secrets, name)) {
-      throw new ConfigurationError(`secret "${name}" not found in ${this.path}: add it as a key of the JSON object there`);
+      throw new ConfigurationError(
+        `secret "${name}" not found in ${this.path}: add it as a key of the JSON object there`,
+      );
     }
 
     const value = secrets[name];
     if (options?.raw) return typeof value === 'string' ? value : JSON.stringify(value);
     if (typeof value !== 'string') return value;
-    // A string that holds JSON is parsed, as Secrets Manager's SecretString is.
+    // A string that contains JSON is parsed, as Secrets Manager's SecretString is.
     try {
       return JSON.parse(value) as unknown;
     } catch {

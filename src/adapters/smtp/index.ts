@@ -7,9 +7,9 @@ import type { Logger, MailTransport, OutgoingMessage, SecretStore, SendReceipt }
 import { toNodemailerMessage } from '../../mail/nodemailer.js';
 
 /**
- * How the connection is secured: `implicit` is TLS from the first byte (port 465), `starttls`
- * upgrades a plain connection and fails if the server cannot (port 587), `none` sends in the
- * clear and is only for local mail sinks.
+ * Connection security. `implicit` is TLS from the first byte (port 465). `starttls` upgrades a
+ * plain connection and fails if the server cannot (port 587). `none` sends in the clear, for local
+ * mail sinks only.
  */
 export type SmtpTlsMode = 'implicit' | 'starttls' | 'none';
 

@@ -34,8 +34,7 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
     if (claimed.changes === 1) return 'claimed';
 
     const row = this.db.prepare(`SELECT state FROM deliveries WHERE delivery_key = ?`).get(deliveryKey) as
-      | { state: 'claimed' | 'completed' }
-      | undefined;
+      { state: 'claimed' | 'completed' } | undefined;
     return row?.state === 'completed' ? 'completed' : 'in_progress';
   }
 
@@ -46,7 +45,9 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async release(deliveryKey: string, owner: string): Promise<void> {
-    this.db.prepare(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`).run(deliveryKey, owner);
+    this.db
+      .prepare(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`)
+      .run(deliveryKey, owner);
   }
 
   /**

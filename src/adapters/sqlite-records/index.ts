@@ -80,7 +80,9 @@ export class SqliteRequestRecords implements RequestRecords {
 
   async markFailed(id: string, update: { at: Date; error: string }): Promise<void> {
     this.db
-      .prepare(`UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+      )
       .run(update.error, update.at.getTime(), id);
   }
 }

@@ -3,7 +3,7 @@ import type { DeliveryOutcome } from '../../core/deliver.js';
 import type { S3EventRecord } from '../../core/events.js';
 import type { Logger } from '../../core/ports.js';
 
-/** What the worker needs. */
+/** Dependencies and settings of the delivery worker. */
 export interface DeliveryWorkerOptions {
   queue: LocalEventQueue;
   deliver: (record: S3EventRecord, attempt: number) => Promise<DeliveryOutcome>;

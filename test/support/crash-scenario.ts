@@ -1,0 +1,163 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
+import { startTestSmtpServer } from './smtp-server.js';
+import { makeTempDir, writeSecretsFile } from './temp.js';
+
+/** How hard the crash scenario pushes. */
+export interface CrashScenarioOptions {
+  /** Requests sent in all. */
+  requests: number;
+  /** Times the service is killed with SIGKILL and started again. */
+  kills: number;
+  /** Requests in flight at once. */
+  clientConcurrency: number;
+  /** The service's deliveries in flight at once. */
+  deliveryConcurrency: number;
+  /** Range of the random time each run lasts before its kill, in milliseconds. */
+  runMs: [number, number];
+  /** Longest wait for the backlog to drain after the last start. */
+  drainTimeoutMs: number;
+}
+
+/** What one run of the crash scenario counted. */
+export interface CrashScenarioResult {
+  requests: number;
+  kills: number;
+  /** Requests that got a 202. */
+  accepted: number;
+  /** Requests cut off by a kill before any response; they may or may not have been stored. */
+  cutOff: number;
+  emailsReceived: number;
+  /** Accepted requests that no email reached. */
+  lost: number;
+  /** Emails beyond the first for the same request. */
+  duplicates: number;
+  /** Duplicates whose two copies a kill separates: the window between the SMTP server's acceptance and the completed claim. */
+  duplicatesAcrossKills: number;
+  /** Accepted requests whose status is not `sent` after draining. */
+  notSent: number;
+  durationMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends requests to the service while killing it at random moments and starting it again,
+ * then drains, and counts the emails an SMTP server on loopback received for each request.
+ */
+export async function runCrashScenario(options: CrashScenarioOptions): Promise<CrashScenarioResult> {
+  const started = Date.now();
+  const smtp = await startTestSmtpServer({ implicitTls: true });
+  const data = makeTempDir('qrmail-crash-');
+  const receivedAt = new Map<string, number[]>();
+  const killTimes: number[] = [];
+
+  const secretsFile = join(data.path, 'secrets.json');
+  writeSecretsFile(secretsFile, { 'qrmail/smtp': { username: smtp.username, password: smtp.password } });
+  writeFileSync(join(data.path, 'ca.pem'), smtp.ca);
+  const env = {
+    QRMAIL_DATA_DIR: data.path,
+    QRMAIL_SMTP_HOST: smtp.host,
+    QRMAIL_SMTP_PORT: String(smtp.port),
+    QRMAIL_SMTP_TLS: 'implicit',
+    QRMAIL_SMTP_CA_FILE: join(data.path, 'ca.pem'),
+    QRMAIL_SECRETS_FILE: secretsFile,
+    QRMAIL_DELIVERY_CONCURRENCY: String(options.deliveryConcurrency),
+    QRMAIL_RETRY_BASE_SECONDS: '0.05',
+    QRMAIL_RETRY_MAX_SECONDS: '0.5',
+  };
+
+  const accepted = new Map<number, string>();
+  let cutOff = 0;
+  let next = 0;
+  let service: ServiceProcess | undefined;
+
+  try {
+    for (let run = 0; run <= options.kills; run++) {
+      service = await startServiceProcess(env);
+      const url = service.url;
+      const isLast = run === options.kills;
+      const [shortest, longest] = options.runMs;
+      const killAt = Date.now() + shortest + Math.random() * (longest - shortest);
+      let stopSending = false;
+
+      const client = async () => {
+        while (!stopSending && next < options.requests && (isLast || Date.now() < killAt)) {
+          const index = next++;
+          try {
+            const response = await fetch(`${url}/images/qrcode`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ url: `https://example.com/crash/${index}`, email: `user${index}@example.com` }),
+            });
+            const body = (await response.json()) as { id?: string };
+            if (response.status === 202 && body.id) accepted.set(index, body.id);
+          } catch {
+            cutOff++;
+          }
+        }
+      };
+      const clients = Promise.all(Array.from({ length: options.clientConcurrency }, client));
+
+      if (isLast) {
+        await clients;
+      } else {
+        await sleep(Math.max(0, killAt - Date.now()));
+        killTimes.push(Date.now());
+        await service.kill();
+        stopSending = true;
+        await clients;
+      }
+    }
+
+    // Drain: wait until every accepted request has an email, or the time runs out.
+    const deadline = Date.now() + options.drainTimeoutMs;
+    const emailedIds = () => new Set(smtp.messages.map(requestIdOf));
+    while (Date.now() < deadline && [...accepted.values()].some((id) => !emailedIds().has(id))) await sleep(50);
+    await sleep(300);
+
+    let notSent = 0;
+    for (const id of accepted.values()) {
+      const status = (await (await fetch(`${service!.url}/images/qrcode/${id}`)).json()) as { status: string };
+      if (status.status !== 'sent') notSent++;
+    }
+    await service!.stop();
+
+    for (const message of smtp.messages) {
+      const id = requestIdOf(message);
+      receivedAt.set(id, [...(receivedAt.get(id) ?? []), message.receivedAt]);
+    }
+    const emailed = emailedIds();
+    let duplicates = 0;
+    let duplicatesAcrossKills = 0;
+    for (const times of receivedAt.values()) {
+      for (let copy = 1; copy < times.length; copy++) {
+        duplicates++;
+        if (killTimes.some((kill) => kill >= times[copy - 1]! && kill <= times[copy]!)) duplicatesAcrossKills++;
+      }
+    }
+
+    return {
+      requests: options.requests,
+      kills: options.kills,
+      accepted: accepted.size,
+      cutOff,
+      emailsReceived: smtp.messages.length,
+      lost: [...accepted.values()].filter((id) => !emailed.has(id)).length,
+      duplicates,
+      duplicatesAcrossKills,
+      notSent,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await service?.kill();
+    await smtp.close();
+    data.remove();
+  }
+}
+
+function requestIdOf(message: { parsed: { headers: Map<string, unknown> } }): string {
+  return String(message.parsed.headers.get('x-qrmail-request-id'));
+}
