@@ -31,11 +31,17 @@ export interface ObjectStore {
   get(key: string, options?: { versionId?: string }): Promise<StoredObject | undefined>;
 }
 
+/** Options of a secret lookup. */
+export interface SecretOptions {
+  /** Skip any cache and read the current value, as after the server rejected the cached one. */
+  fresh?: boolean;
+}
+
 /** Source of named secrets: a local JSON file, or AWS Secrets Manager. */
 export interface SecretStore {
   /** Returns the secret parsed as JSON, or as the raw string with `{ raw: true }`. */
-  get(name: string): Promise<unknown>;
-  get(name: string, options: { raw: true }): Promise<string>;
+  get(name: string, options?: SecretOptions): Promise<unknown>;
+  get(name: string, options: SecretOptions & { raw: true }): Promise<string>;
 }
 
 /** A file attached to or embedded in a message. */

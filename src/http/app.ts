@@ -10,8 +10,11 @@ import { errorResponse, handleError } from './errors.js';
 
 /** Options of the HTTP app besides the accept flow's ports. */
 export interface AppOptions extends AcceptDependencies {
-  /** Base of the URLs that responses link to, such as `https://qr.example.com`. */
-  publicUrl: string;
+  /**
+   * Base of the URLs that responses link to, such as `https://qr.example.com`. Undefined means the
+   * origin of each request, which is right behind API Gateway, where the Host header is the API's.
+   */
+  publicUrl: string | undefined;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
 }
@@ -22,8 +25,8 @@ export interface AppOptions extends AcceptDependencies {
  */
 export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVariables }> {
   const app = new Hono<{ Variables: RequestIdVariables }>();
-  const publicUrl = options.publicUrl.replace(/\/+$/, '');
-  const statusUrl = (id: string) => `${publicUrl}/images/qrcode/${id}`;
+  const configuredUrl = options.publicUrl?.replace(/\/+$/, '');
+  const baseUrl = (request: Request) => configuredUrl ?? new URL(request.url).origin;
 
   app.use(requestId());
   app.onError((error, c) => handleError(error, c, options.logger));
@@ -41,7 +44,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
     async (c) => {
       const body = await readJsonBody(c.req.raw);
       const accepted = await acceptQrRequest(options, body);
-      const location = statusUrl(accepted.id);
+      const location = `${baseUrl(c.req.raw)}/images/qrcode/${accepted.id}`;
 
       c.header('Location', location);
       return c.json(
@@ -84,7 +87,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
     const record = await options.records.get(id);
     if (record === undefined) return errorResponse(c, 404, 'not_found', `No QR code request has the id ${id}.`);
     c.header('Cache-Control', 'no-store');
-    return c.json(statusBody(record, statusUrl(id)));
+    return c.json(statusBody(record, `${baseUrl(c.req.raw)}/images/qrcode/${id}`));
   });
 
   return app;

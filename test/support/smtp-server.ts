@@ -80,7 +80,9 @@ export interface TestSmtpServer {
   /** The PEM certificate that clients must trust. */
   ca: string;
   username: string;
-  password: string;
+  /** The password the server accepts now; `setPassword` changes it, as a rotation would. */
+  readonly password: string;
+  setPassword(password: string): void;
   messages: ReceivedMessage[];
   /** Failed logins seen, in order. */
   failedLogins: number;
@@ -97,7 +99,7 @@ export interface TestSmtpServer {
 export async function startTestSmtpServer(options: TestSmtpServerOptions): Promise<TestSmtpServer> {
   const tls = await testCertificate();
   const username = options.username ?? 'sender@example.com';
-  const password = options.password ?? 'test-smtp-password-4c1b';
+  let password = options.password ?? 'test-smtp-password-4c1b';
   const messages: ReceivedMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   let failedLogins = 0;
@@ -198,7 +200,12 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
     port,
     ca: tls.cert,
     username,
-    password,
+    get password() {
+      return password;
+    },
+    setPassword(value: string) {
+      password = value;
+    },
     messages,
     get failedLogins() {
       return failedLogins;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 
 import { ConfigurationError } from '../../core/errors.js';
-import type { Logger, SecretStore } from '../../core/ports.js';
+import type { Logger, SecretOptions, SecretStore } from '../../core/ports.js';
 
 /**
  * Secrets in a local JSON file: an object whose keys are secret names and whose values are
@@ -18,9 +18,9 @@ export class FileSecretStore implements SecretStore {
     this.logger = options.logger;
   }
 
-  get(name: string): Promise<unknown>;
-  get(name: string, options: { raw: true }): Promise<string>;
-  async get(name: string, options?: { raw: true }): Promise<unknown> {
+  get(name: string, options?: SecretOptions): Promise<unknown>;
+  get(name: string, options: SecretOptions & { raw: true }): Promise<string>;
+  async get(name: string, options?: SecretOptions & { raw?: boolean }): Promise<unknown> {
     const secrets = await this.readFile();
     if (!Object.hasOwn(secrets, name)) {
       throw new ConfigurationError(

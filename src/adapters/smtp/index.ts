@@ -47,6 +47,8 @@ export class SmtpTransport implements MailTransport {
   readonly destination: string;
   private readonly options: SmtpTransportOptions;
   private transporter: Promise<Transporter> | undefined;
+  /** Set after a rejected login, so the next transporter reads the secret past any cache. */
+  private readSecretFresh = false;
 
   constructor(options: SmtpTransportOptions) {
     this.options = options;
@@ -63,6 +65,7 @@ export class SmtpTransport implements MailTransport {
     } catch (error) {
       if (!(error instanceof LoginFailedError)) throw error;
       this.options.logger.warn({ host: this.options.host }, 'SMTP login rejected; reading the secret again');
+      this.readSecretFresh = true;
       this.reset();
       return await this.sendOnce(message);
     }
@@ -76,7 +79,10 @@ export class SmtpTransport implements MailTransport {
     } catch (error) {
       const failure = classify(error);
       // A rejected login may mean the password was rotated: the next send reads the secret again.
-      if (failure.kind === 'configuration') this.reset();
+      if (failure.kind === 'configuration') {
+        this.readSecretFresh = true;
+        this.reset();
+      }
       throw failure;
     }
   }
@@ -132,7 +138,9 @@ export class SmtpTransport implements MailTransport {
   }
 
   private async readCredentials(name: string): Promise<SmtpCredentials> {
-    const secret = await this.options.secrets.get(name);
+    const fresh = this.readSecretFresh;
+    this.readSecretFresh = false;
+    const secret = await this.options.secrets.get(name, { fresh });
     const candidate = secret as Partial<SmtpCredentials> | null;
     if (
       candidate === null ||

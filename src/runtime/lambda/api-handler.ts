@@ -1,0 +1,27 @@
+/**
+ * Entry point of the API function. Clients and the app are built once per container, at
+ * import, so warm invocations only handle the request.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+import { DynamoRequestRecords } from '../../adapters/dynamodb/index.js';
+import { S3ObjectStore } from '../../adapters/s3-store/index.js';
+import { systemClock } from '../../core/ports.js';
+import { createApiHandler } from './api.js';
+import { readApiConfig } from './config.js';
+import { createLambdaLogger } from './logger.js';
+
+const config = readApiConfig();
+const { logger } = createLambdaLogger('qrmail-api');
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+
+export const handler = createApiHandler({
+  store: new S3ObjectStore({ client: new S3Client({}), bucket: config.bucket }),
+  records: new DynamoRequestRecords({ client: documents, tableName: config.tableName }),
+  clock: systemClock,
+  logger,
+  publicUrl: config.publicUrl,
+  maxBodyBytes: config.maxBodyBytes,
+});
