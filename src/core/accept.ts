@@ -1,4 +1,4 @@
-import { checkCapacity, encodeMatrix, renderPng, type ErrorCorrectionLevel } from '../qr/index.js';
+import { checkCapacity, encodeQr, renderPng, type ErrorCorrectionLevel } from '../qr/index.js';
 import { RequestError } from './errors.js';
 import { newRequestId, qrObjectKey } from './ids.js';
 import { encodeQrMetadata } from './metadata.js';
@@ -45,7 +45,7 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
   const id = (deps.newId ?? newRequestId)();
   const objectKey = qrObjectKey(id);
   const metadata = encodeQrMetadata({ requestId: id, url: request.url, email: request.email });
-  const png = renderPng(encodeMatrix(request.url, ERROR_CORRECTION));
+  const png = renderPng(encodeQr(request.url, { level: ERROR_CORRECTION }));
   const createdAt = deps.clock.now();
   const logger = deps.logger.child({ requestId: id, objectKey });
 

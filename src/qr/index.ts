@@ -1,9 +1,10 @@
 export {
   checkCapacity,
   detectMode,
+  maxByteSegment,
   type CapacityCheck,
   type EncodingMode,
   type ErrorCorrectionLevel,
 } from './capacity.js';
-export { encodeMatrix, type QrMatrix } from './encode.js';
+export { encodeMatrix, encodeQr, QrCapacityError, type EncodeOptions, type QrMatrix, type QrSymbol } from './encode.js';
 export { renderPng, type PngOptions } from './png.js';
