@@ -190,9 +190,19 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       return 'claimed';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const state = (error.Item as { state?: { S?: string } } | undefined)?.state?.S;
+      // DynamoDB returns the existing item with the error, as ReturnValuesOnConditionCheckFailure
+      // requests. dynalite 4.0.0 ignores that parameter, so without an item the entry is read.
+      const state =
+        (error.Item as { state?: { S?: string } } | undefined)?.state?.S ?? (await this.readState(deliveryKey));
       return state === 'completed' ? 'completed' : 'in_progress';
     }
+  }
+
+  private async readState(deliveryKey: string): Promise<string | undefined> {
+    const output = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: ledgerKey(deliveryKey) }, ConsistentRead: true }),
+    );
+    return (output.Item as { state?: string } | undefined)?.state;
   }
 
   async complete(deliveryKey: string, owner: string, at: Date): Promise<void> {
