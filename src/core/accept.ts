@@ -1,14 +1,15 @@
-import { checkCapacity, encodeQr, renderPng, type ErrorCorrectionLevel } from '../qr/index.js';
 import { RequestError } from './errors.js';
 import { newRequestId, qrObjectKey } from './ids.js';
-import { encodeQrMetadata } from './metadata.js';
-import type { Clock, Logger, ObjectStore, RequestRecords } from './ports.js';
+import { encodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
+import type { Clock, Logger, ObjectStore, QrVerifier, RequestRecords } from './ports.js';
+import { renderCode, verifyCode } from './render.js';
 import { parseQrRequest } from './schema.js';
 
 /** Dependencies of the accept flow. */
 export interface AcceptDependencies {
   store: ObjectStore;
   records: RequestRecords;
+  verifier: QrVerifier;
   clock: Clock;
   logger: Logger;
   newId?: () => string;
@@ -20,44 +21,59 @@ export interface AcceptedRequest {
   objectKey: string;
   status: 'queued';
   createdAt: Date;
+  format: 'png' | 'svg';
 }
 
-const ERROR_CORRECTION: ErrorCorrectionLevel = 'M';
-
 /**
- * Accepts a QR code request: validates the body, renders the code of the exact URL as a PNG,
- * records the request, and stores the image with the url and email as metadata. The store's
- * ObjectCreated event starts the mailer; this flow never sends mail itself.
+ * Accepts a QR code request: validates the body, renders the code of the exact URL, checks that
+ * an independent decoder reads it back, records the request, and stores the image with the url
+ * and email as metadata. The store's ObjectCreated event for the PNG starts the mailer; this flow
+ * never sends mail itself. An SVG, when asked for, is stored first, beside the PNG.
  */
 export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): Promise<AcceptedRequest> {
   const request = parseQrRequest(body);
-
-  const capacity = checkCapacity(request.url, ERROR_CORRECTION);
-  if (!capacity.fits) {
-    throw new RequestError(
-      'url_too_long',
-      `"url" is ${capacity.length} ${capacity.unit} in UTF-8; a QR code at error correction level ` +
-        `${ERROR_CORRECTION} holds at most ${capacity.limit} ${capacity.unit}. Shorten the URL.`,
-      { field: 'url' },
-    );
-  }
-
   const id = (deps.newId ?? newRequestId)();
   const objectKey = qrObjectKey(id);
-  const metadata = encodeQrMetadata({ requestId: id, url: request.url, email: request.email });
-  const png = renderPng(encodeQr(request.url, { level: ERROR_CORRECTION }));
-  const createdAt = deps.clock.now();
   const logger = deps.logger.child({ requestId: id, objectKey });
+  const wantsSvg = request.options.format === 'svg';
 
+  const code = renderCode(request.url, request.options, { png: true, svg: wantsSvg }, 'url');
+  const metadata = encodeQrMetadata({ requestId: id, url: request.url, email: request.email });
+  if (wantsSvg) metadata[SVG_METADATA_KEY] = '1';
+  try {
+    await verifyCode(deps.verifier, code.symbol, request.options, request.url);
+  } catch (error) {
+    if (error instanceof RequestError)
+      logger.error({ error: error.message, options: request.options }, 'code failed verification');
+    throw error;
+  }
+
+  const createdAt = deps.clock.now();
   // The record comes first, so the mailer always finds it when the event arrives.
   await deps.records.create({ id, objectKey, createdAt });
   try {
-    await deps.store.put({ key: objectKey, body: png, contentType: 'image/png', metadata });
+    if (code.svg !== undefined) {
+      await deps.store.put({
+        key: svgObjectKey(objectKey),
+        body: Buffer.from(code.svg),
+        contentType: 'image/svg+xml',
+        metadata,
+      });
+    }
+    await deps.store.put({ key: objectKey, body: code.png!, contentType: 'image/png', metadata });
   } catch (error) {
     await deps.records.delete(id);
     throw error;
   }
 
-  logger.info({ bytes: png.length }, 'request accepted');
-  return { id, objectKey, status: 'queued', createdAt };
+  logger.info(
+    { bytes: code.png!.length, version: code.symbol.version, format: request.options.format },
+    'request accepted',
+  );
+  return { id, objectKey, status: 'queued', createdAt, format: request.options.format };
+}
+
+/** Returns the key of a code's SVG, stored beside its PNG. */
+export function svgObjectKey(pngKey: string): string {
+  return pngKey.replace(/\.png$/, '.svg');
 }

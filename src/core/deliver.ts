@@ -5,7 +5,7 @@ import { PoisonObjectError, SendError } from './errors.js';
 import type { S3EventRecord } from './events.js';
 import { decodeEventKey } from './events.js';
 import { isRequestId, QR_KEY_PREFIX } from './ids.js';
-import { decodeQrMetadata } from './metadata.js';
+import { decodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
 import { checkEmailAddress } from './schema.js';
 
@@ -99,12 +99,15 @@ export async function deliverObjectCreated(
     return { result: 'busy', requestId };
   }
 
+  const svg =
+    object.metadata[SVG_METADATA_KEY] === '1' ? await deps.store.get(key.replace(/\.png$/, '.svg')) : undefined;
   const message = composeReadyMail({
     requestId,
     url: fields.url,
     to: fields.email,
     from: deps.mailFrom,
     png: object.body,
+    ...(svg === undefined ? {} : { svg: svg.body }),
   });
 
   let receipt;

@@ -8,6 +8,9 @@ import { RequestError } from './errors.js';
  */
 export const MAX_METADATA_BYTES = 2048;
 
+/** Set to `1` on a code whose SVG is stored beside its PNG, for the mailer to attach. */
+export const SVG_METADATA_KEY = 'svg';
+
 /** Marks how the values of an object's metadata are encoded. */
 export const METADATA_ENCODING_KEY = 'qrmail-encoding';
 const METADATA_ENCODING = 'percent-utf8';

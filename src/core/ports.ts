@@ -127,6 +127,19 @@ export interface DeliveryLedger {
   release(deliveryKey: string, owner: string): Promise<void>;
 }
 
+/** An RGBA image in memory, four bytes a pixel, row by row. */
+export interface RasterImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** An independent QR decoder that checks each code before it is stored or sent. */
+export interface QrVerifier {
+  /** Returns the bytes of every QR code found in the image. */
+  decode(image: RasterImage): Promise<Uint8Array[]>;
+}
+
 /** The source of the current time, so tests can fix it. */
 export interface Clock {
   now(): Date;

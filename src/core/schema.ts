@@ -3,11 +3,13 @@ import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 
 import { RequestError } from './errors.js';
+import { RENDER_OPTION_HINTS, renderOptionFields, resolveRenderOptions, type RenderOptions } from './render-options.js';
 
-/** The body of `POST /images/qrcode`. */
+/** The body of `POST /images/qrcode`: the URL, the address, and how to draw the code. */
 export interface QrRequest {
   url: string;
   email: string;
+  options: RenderOptions;
 }
 
 /** RFC 5321 limits: 64 octets for the local part, 254 for a whole forward path address. */
@@ -31,19 +33,31 @@ const email = z.string().superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: problem, params: { code: 'invalid_email' } });
 });
 
-/** The request schema: exactly `url` and `email`, both strings, no other field. */
-export const qrRequestSchema = z.strictObject({ url, email });
+/** The request schema: `url` and `email`, the optional render options, and no other field. */
+export const qrRequestSchema = z.strictObject({ url, email, ...renderOptionFields });
 
-const FIELDS = Object.keys(qrRequestSchema.shape);
+/** The preview route's query: the text to encode and the same render options. */
+export const previewQuerySchema = z.strictObject({ data: z.string(), ...renderOptionFields });
 
 /** Validates a parsed JSON body. Throws a `RequestError` whose message names the field and the fix. */
 export function parseQrRequest(body: unknown): QrRequest {
   const result = qrRequestSchema.safeParse(body);
-  if (result.success) return result.data;
-  throw toRequestError(result.error.issues[0]!, body);
+  if (!result.success) throw toRequestError(result.error.issues[0]!, body, Object.keys(qrRequestSchema.shape));
+  const { url: validUrl, email: validEmail, ...options } = result.data;
+  return { url: validUrl, email: validEmail, options: resolveRenderOptions(options) };
 }
 
-function toRequestError(issue: z.core.$ZodIssue, body: unknown): RequestError {
+/** Validates the preview route's query parameters. */
+export function parsePreviewQuery(query: Record<string, string>): { data: string; options: RenderOptions } {
+  const result = previewQuerySchema.safeParse(query);
+  if (!result.success) throw toRequestError(result.error.issues[0]!, query, Object.keys(previewQuerySchema.shape));
+  const { data, ...options } = result.data;
+  if (data === '')
+    throw new RequestError('invalid_data', '"data" is empty: give the text to encode.', { field: 'data' });
+  return { data, options: resolveRenderOptions(options) };
+}
+
+function toRequestError(issue: z.core.$ZodIssue, body: unknown, fields: string[]): RequestError {
   const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
 
   if (field === undefined && issue.code === 'invalid_type') {
@@ -56,12 +70,18 @@ function toRequestError(issue: z.core.$ZodIssue, body: unknown): RequestError {
     const unknown = issue.keys.map((key) => JSON.stringify(key)).join(', ');
     return new RequestError(
       'unknown_field',
-      `Unknown field ${unknown}: the request accepts only ${FIELDS.map((name) => `"${name}"`).join(' and ')}.`,
+      `Unknown field ${unknown}: the request accepts only ${fields.map((name) => `"${name}"`).join(', ')}.`,
       { field: issue.keys[0] },
     );
   }
+  const value = field === undefined ? undefined : (body as Record<string, unknown>)[field];
+  if (field !== undefined && field in RENDER_OPTION_HINTS) {
+    const hint = RENDER_OPTION_HINTS[field as keyof typeof RENDER_OPTION_HINTS];
+    return new RequestError(`invalid_${field}`, `"${field}" must be ${hint}, got ${shorten(JSON.stringify(value))}.`, {
+      field,
+    });
+  }
   if (issue.code === 'invalid_type' && field !== undefined) {
-    const value = (body as Record<string, unknown>)[field];
     if (value === undefined) {
       return new RequestError('missing_field', `"${field}" is required.`, { field });
     }
@@ -72,6 +92,12 @@ function toRequestError(issue: z.core.$ZodIssue, body: unknown): RequestError {
     return new RequestError(code, issue.message, { field });
   }
   return new RequestError('invalid_request', issue.message, { field });
+}
+
+/** Cuts a quoted value to 60 characters, so a long one cannot flood the message. */
+function shorten(text: string | undefined): string {
+  if (text === undefined) return 'nothing';
+  return text.length <= 60 ? text : `${text.slice(0, 57)}...`;
 }
 
 function describe(value: unknown): string {

@@ -2,10 +2,14 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 
-import { acceptQrRequest, type AcceptDependencies } from '../core/accept.js';
+import { createHash } from 'node:crypto';
+
+import { acceptQrRequest, svgObjectKey, type AcceptDependencies } from '../core/accept.js';
 import { RequestError } from '../core/errors.js';
 import { isRequestId, qrObjectKey } from '../core/ids.js';
 import type { RequestRecord } from '../core/ports.js';
+import { renderCode } from '../core/render.js';
+import { parsePreviewQuery } from '../core/schema.js';
 import { errorResponse, handleError } from './errors.js';
 
 /** Options of the HTTP app besides the accept flow's ports. */
@@ -53,6 +57,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
           status: accepted.status,
           statusUrl: location,
           imageUrl: `${location}.png`,
+          ...(accepted.format === 'svg' ? { svgUrl: `${location}.svg` } : {}),
           createdAt: accepted.createdAt.toISOString(),
         },
         202,
@@ -66,20 +71,20 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
 
   app.get('/images/qrcode/:name', async (c) => {
     const name = c.req.param('name');
-    const isImage = name.endsWith('.png');
-    const id = isImage ? name.slice(0, -'.png'.length) : name;
+    const extension = /\.(png|svg)$/.exec(name)?.[1] as 'png' | 'svg' | undefined;
+    const id = extension === undefined ? name : name.slice(0, -'.png'.length);
     if (!isRequestId(id)) {
       return errorResponse(c, 404, 'not_found', `No QR code request has the id ${JSON.stringify(id)}.`);
     }
 
-    if (isImage) {
-      const object = await options.store.get(qrObjectKey(id));
-      if (object === undefined) return errorResponse(c, 404, 'not_found', `No QR code image for request ${id}.`);
+    if (extension !== undefined) {
+      const pngKey = qrObjectKey(id);
+      const object = await options.store.get(extension === 'png' ? pngKey : svgObjectKey(pngKey));
+      if (object === undefined)
+        return errorResponse(c, 404, 'not_found', `No ${extension.toUpperCase()} image for request ${id}.`);
       return c.body(new Uint8Array(object.body), 200, {
-        'Content-Type': 'image/png',
-        'Content-Disposition': `inline; filename="qrcode-${id}.png"`,
+        ...imageHeaders(extension, `qrcode-${id}.${extension}`),
         'Cache-Control': 'private, max-age=86400, immutable',
-        'X-Content-Type-Options': 'nosniff',
         ETag: object.eTag,
       });
     }
@@ -90,7 +95,40 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
     return c.json(statusBody(record, `${baseUrl(c.req.raw)}/images/qrcode/${id}`));
   });
 
+  // Renders a code without storing or sending it, for the web page and for anyone who wants an image.
+  app.get('/qrcode', (c) => {
+    const { data, options: renderOptions } = parsePreviewQuery(c.req.query());
+    const code = renderCode(
+      data,
+      renderOptions,
+      { png: renderOptions.format === 'png', svg: renderOptions.format === 'svg' },
+      'data',
+    );
+    const body = renderOptions.format === 'png' ? new Uint8Array(code.png!) : code.svg!;
+    const eTag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    if (c.req.header('if-none-match') === eTag) return c.body(null, 304, { ETag: eTag });
+
+    return c.body(body, 200, {
+      ...imageHeaders(renderOptions.format, `qrcode.${renderOptions.format}`),
+      // The same query always gives the same image.
+      'Cache-Control': 'public, max-age=86400, immutable',
+      ETag: eTag,
+    });
+  });
+
   return app;
+}
+
+/** Headers of every image response: the type, no sniffing, and for SVG a policy that runs nothing. */
+function imageHeaders(format: 'png' | 'svg', filename: string): Record<string, string> {
+  return {
+    'Content-Type': format === 'png' ? 'image/png' : 'image/svg+xml',
+    'Content-Disposition': `inline; filename="${filename}"`,
+    'X-Content-Type-Options': 'nosniff',
+    ...(format === 'svg'
+      ? { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox" }
+      : {}),
+  };
 }
 
 function statusBody(record: RequestRecord, location: string) {

@@ -8,6 +8,8 @@ export interface ReadyMailInput {
   to: string;
   from: string;
   png: Uint8Array;
+  /** The code as SVG, attached as well when the request asked for that format. */
+  svg?: Uint8Array;
 }
 
 /**
@@ -32,6 +34,16 @@ export function composeReadyMail(input: ReadyMailInput): OutgoingMessage {
         content: input.png,
         disposition: 'attachment',
       },
+      ...(input.svg === undefined
+        ? []
+        : [
+            {
+              filename: `qrcode-${input.requestId}.svg`,
+              contentType: 'image/svg+xml',
+              content: input.svg,
+              disposition: 'attachment' as const,
+            },
+          ]),
     ],
     headers: { 'X-Qrmail-Request-Id': input.requestId },
   };

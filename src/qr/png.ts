@@ -1,5 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 
+import { BLACK, isPureGrey, WHITE, type Rgba } from './colour.js';
 import type { QrMatrix } from './encode.js';
 
 /** Rendering options of the PNG writer. */
@@ -8,12 +9,17 @@ export interface PngOptions {
   moduleSize?: number;
   /** Quiet zone in modules on every side. Default 4, the minimum that ISO/IEC 18004 requires. */
   margin?: number;
+  /** Colour of dark modules. Default opaque black. */
+  dark?: Rgba;
+  /** Colour of light modules and the quiet zone. Default opaque white; alpha 0 is transparent. */
+  light?: Rgba;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * Renders a matrix as a 1-bit greyscale PNG (dark modules black, the rest white).
+ * Renders a matrix as a 1-bit PNG: greyscale for black on white, otherwise a two-entry palette
+ * (with a tRNS chunk when a colour has alpha).
  * It is written by hand because general PNG encoders write 8-bit RGBA, which is larger and slower
  * for a two-colour image. The format needs only three chunks over node:zlib.
  */
@@ -54,19 +60,25 @@ export function renderPng(matrix: QrMatrix, options: PngOptions = {}): Buffer {
   }
   for (let i = 0; i < margin * moduleSize; i++, offset += lineLength) lightLine.copy(raw, offset);
 
+  const dark = options.dark ?? BLACK;
+  const light = options.light ?? WHITE;
+  const greyscale = isPureGrey(dark, light);
+
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(width, 4);
   header[8] = 1; // bit depth
-  header[9] = 0; // colour type: greyscale
+  header[9] = greyscale ? 0 : 3; // colour type: greyscale, or indexed colour
   // Bytes 10 to 12 stay 0: deflate compression, adaptive filtering, no interlace.
 
-  return Buffer.concat([
-    SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const chunks = [SIGNATURE, chunk('IHDR', header)];
+  if (!greyscale) {
+    // Bit 0 is a dark module and bit 1 a light one, as in the greyscale image.
+    chunks.push(chunk('PLTE', Buffer.from([dark.r, dark.g, dark.b, light.r, light.g, light.b])));
+    if (dark.a < 255 || light.a < 255) chunks.push(chunk('tRNS', Buffer.from([dark.a, light.a])));
+  }
+  chunks.push(chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0)));
+  return Buffer.concat(chunks);
 }
 
 function chunk(type: string, data: Buffer): Buffer {

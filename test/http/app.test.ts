@@ -10,6 +10,7 @@ import { LocalEventQueue } from '../../src/adapters/local-events/index.js';
 import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
 import { decodeQrMetadata } from '../../src/core/metadata.js';
 import { systemClock } from '../../src/core/ports.js';
+import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
 import { createApp } from '../../src/http/app.js';
 import { captureLogger } from '../support/log-capture.js';
 import { decodeQrText } from '../support/qr-decoder.js';
@@ -45,6 +46,7 @@ function createFixture() {
   const app = createApp({
     store,
     records,
+    verifier: new ZxingVerifier(),
     clock: systemClock,
     logger: logs.logger,
     // The trailing slash checks that links do not get a double slash.

@@ -2,12 +2,15 @@
  * Entry point of the API function. Clients and the app are built once per container, at
  * import, so warm invocations only handle the request.
  */
+import { join } from 'node:path';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import { DynamoRequestRecords } from '../../adapters/dynamodb/index.js';
 import { S3ObjectStore } from '../../adapters/s3-store/index.js';
+import { ZxingVerifier } from '../../adapters/zxing/index.js';
 import { systemClock } from '../../core/ports.js';
 import { createApiHandler } from './api.js';
 import { readApiConfig } from './config.js';
@@ -20,8 +23,15 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = createApiHandler({
   store: new S3ObjectStore({ client: new S3Client({}), bucket: config.bucket }),
   records: new DynamoRequestRecords({ client: documents, tableName: config.tableName }),
+  // The CDK bundle copies the decoder's .wasm file beside the handler, into LAMBDA_TASK_ROOT.
+  verifier: new ZxingVerifier({ wasmPath: lambdaWasmPath() }),
   clock: systemClock,
   logger,
   publicUrl: config.publicUrl,
   maxBodyBytes: config.maxBodyBytes,
 });
+
+function lambdaWasmPath(): string | undefined {
+  const root = process.env.LAMBDA_TASK_ROOT;
+  return root === undefined ? undefined : join(root, 'zxing_reader.wasm');
+}

@@ -13,6 +13,7 @@ import { FileSecretStore } from '../../adapters/secrets-file/index.js';
 import { SmtpTransport } from '../../adapters/smtp/index.js';
 import { SqliteDeliveryLedger } from '../../adapters/sqlite-ledger/index.js';
 import { SqliteRequestRecords } from '../../adapters/sqlite-records/index.js';
+import { ZxingVerifier } from '../../adapters/zxing/index.js';
 import type { Config } from '../../config.js';
 import { deliverObjectCreated } from '../../core/deliver.js';
 import { systemClock, type Logger, type MailTransport, type SecretStore } from '../../core/ports.js';
@@ -56,6 +57,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     onObjectCreated: (record) => queue.append(record),
   });
   const secrets = new FileSecretStore({ path: config.secretsFile, logger });
+  const verifier = new ZxingVerifier();
   const transport = createTransport(config, secrets, logger);
 
   const worker = new DeliveryWorker({
@@ -92,6 +94,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       createApp({
         store,
         records,
+        verifier,
         clock: systemClock,
         logger,
         publicUrl,

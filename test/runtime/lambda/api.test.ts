@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DynamoRequestRecords } from '../../../src/adapters/dynamodb/index.js';
+import { ZxingVerifier } from '../../../src/adapters/zxing/index.js';
 import { S3ObjectStore } from '../../../src/adapters/s3-store/index.js';
 import { decodeQrMetadata } from '../../../src/core/metadata.js';
 import { systemClock } from '../../../src/core/ports.js';
@@ -22,6 +23,7 @@ beforeAll(async () => {
   handler = createApiHandler({
     store: new S3ObjectStore({ client: s3.client, bucket: s3.bucket }),
     records: new DynamoRequestRecords({ client: dynamo.documents, tableName: dynamo.tableName }),
+    verifier: new ZxingVerifier(),
     clock: systemClock,
     logger: captureLogger().logger,
     publicUrl: undefined,

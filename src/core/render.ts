@@ -1,0 +1,108 @@
+import { encodeQr, QrCapacityError, renderPng, renderSvg, type QrSymbol, type Rgba } from '../qr/index.js';
+import { RequestError } from './errors.js';
+import type { QrVerifier, RasterImage } from './ports.js';
+import { moduleSizeFor, type RenderOptions } from './render-options.js';
+
+/** A code drawn in the formats asked for. */
+export interface RenderedCode {
+  symbol: QrSymbol;
+  moduleSize: number;
+  png: Buffer | undefined;
+  svg: string | undefined;
+}
+
+/**
+ * Encodes `text` and draws it. Throws a `RequestError` naming `field` when the text does not fit
+ * a QR code at the chosen level, or when the size cannot hold two pixels per module.
+ */
+export function renderCode(
+  text: string,
+  options: RenderOptions,
+  formats: { png: boolean; svg: boolean },
+  field: string,
+): RenderedCode {
+  let symbol: QrSymbol;
+  try {
+    symbol = encodeQr(text, { level: options.ecc, eci: options.eci });
+  } catch (error) {
+    if (!(error instanceof QrCapacityError)) throw error;
+    throw new RequestError(
+      `${field}_too_long`,
+      `"${field}" is ${error.bytes} bytes in UTF-8; a QR code at error correction level ${error.level} holds at ` +
+        `most ${error.maxBytes} bytes. Shorten it, or choose a lower level ("ecc").`,
+      { field },
+    );
+  }
+
+  const moduleSize = moduleSizeFor(options, symbol.size);
+  const colours = { dark: options.dark, light: options.light };
+  return {
+    symbol,
+    moduleSize,
+    png: formats.png ? renderPng(symbol, { moduleSize, margin: options.margin, ...colours }) : undefined,
+    svg: formats.svg
+      ? renderSvg(symbol, {
+          margin: options.margin,
+          pixels: moduleSize * (symbol.size + 2 * options.margin),
+          ...colours,
+        })
+      : undefined,
+  };
+}
+
+/** A code that an independent decoder does not read back as its exact input. */
+export class UnscannableCodeError extends RequestError {
+  constructor(message: string) {
+    super('unscannable_code', message, { status: 422 });
+  }
+}
+
+/**
+ * Decodes the code with an independent decoder and throws `UnscannableCodeError` unless it
+ * returns exactly the UTF-8 bytes of `text`. The check draws the module matrix at two pixels a
+ * module in the chosen colours, which costs far less than decoding the full-size image.
+ */
+export async function verifyCode(
+  verifier: QrVerifier,
+  symbol: QrSymbol,
+  options: RenderOptions,
+  text: string,
+): Promise<void> {
+  const expected = Buffer.from(text, 'utf8');
+  const decoded = await verifier.decode(rasterize(symbol, options));
+  if (decoded.length === 1 && Buffer.from(decoded[0]!).equals(expected)) return;
+
+  const found = decoded.length === 0 ? 'no code' : `${decoded.length} code(s) with other content`;
+  throw new UnscannableCodeError(
+    `The code as drawn does not scan: an independent decoder found ${found}. ` +
+      'Use darker "dark" and lighter "light" colours, a margin of at least 4, or a higher "ecc" level.',
+  );
+}
+
+const VERIFY_MODULE_PIXELS = 2;
+
+function rasterize(symbol: QrSymbol, options: RenderOptions): RasterImage {
+  const span = symbol.size + 2 * options.margin;
+  const width = span * VERIFY_MODULE_PIXELS;
+  const data = new Uint8ClampedArray(width * width * 4);
+  const dark = overWhite(options.dark);
+  const light = overWhite(options.light);
+
+  for (let y = 0; y < width; y++) {
+    const row = Math.floor(y / VERIFY_MODULE_PIXELS) - options.margin;
+    for (let x = 0; x < width; x++) {
+      const column = Math.floor(x / VERIFY_MODULE_PIXELS) - options.margin;
+      const inside = row >= 0 && row < symbol.size && column >= 0 && column < symbol.size;
+      const colour = inside && symbol.modules[row * symbol.size + column] === 1 ? dark : light;
+      data.set(colour, (y * width + x) * 4);
+    }
+  }
+  return { width, height: width, data };
+}
+
+/** Composites a colour over white, as a page or a screen shows a transparent pixel. */
+function overWhite(colour: Rgba): [number, number, number, number] {
+  const alpha = colour.a / 255;
+  const blend = (channel: number) => Math.round(channel * alpha + 255 * (1 - alpha));
+  return [blend(colour.r), blend(colour.g), blend(colour.b), 255];
+}
