@@ -56,7 +56,8 @@ export function readConfig(env: Environment = process.env, cwd: string = process
     publicUrl: publicUrl(env),
     dataDir,
     bucket: bucketName(env),
-    maxBodyBytes: integer(env, 'QRMAIL_MAX_BODY_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    // Large enough for a request with a 64 KiB logo in base64.
+    maxBodyBytes: integer(env, 'QRMAIL_MAX_BODY_BYTES', 128 * 1024, 256, 10 * 1024 * 1024),
     mailFrom: text(env, 'QRMAIL_MAIL_FROM') ?? 'qrmail <qrmail@localhost>',
     smtp: smtpHost === undefined ? undefined : smtpConfig(env, smtpHost, cwd),
     secretsFile: path(env, 'QRMAIL_SECRETS_FILE', cwd) ?? join(dataDir, 'secrets.json'),

@@ -1,8 +1,8 @@
 import { RequestError } from './errors.js';
 import { newRequestId, qrObjectKey } from './ids.js';
 import { encodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
-import type { Clock, Logger, ObjectStore, QrVerifier, RequestRecords } from './ports.js';
-import { renderCode, verifyCode } from './render.js';
+import type { Clock, Logger, LogoRenderer, ObjectStore, QrVerifier, RequestRecords } from './ports.js';
+import { renderCode, verifyCode, VERIFY_MODULE_PIXELS } from './render.js';
 import { parseQrRequest } from './schema.js';
 
 /** Dependencies of the accept flow. */
@@ -10,6 +10,8 @@ export interface AcceptDependencies {
   store: ObjectStore;
   records: RequestRecords;
   verifier: QrVerifier;
+  /** Draws logos; without it, a request with a logo is rejected. */
+  logos?: LogoRenderer;
   clock: Clock;
   logger: Logger;
   newId?: () => string;
@@ -37,11 +39,29 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
   const logger = deps.logger.child({ requestId: id, objectKey });
   const wantsSvg = request.options.format === 'svg';
 
+  const logos = deps.logos;
+  if (request.logo !== undefined && logos === undefined) {
+    throw new RequestError(
+      'logo_not_supported',
+      'This deployment does not draw logos: send the request without "logo".',
+      {
+        field: 'logo',
+      },
+    );
+  }
+  const logo = request.logo === undefined ? undefined : await logos!.parse(request.logo);
+
   const code = renderCode(request.url, request.options, { png: true, svg: wantsSvg }, 'url');
   const metadata = encodeQrMetadata({ requestId: id, url: request.url, email: request.email });
   if (wantsSvg) metadata[SVG_METADATA_KEY] = '1';
+  if (logo !== undefined) {
+    code.png = await logos!.png(code.symbol, request.options, code.moduleSize, logo);
+    if (code.svg !== undefined) code.svg = await logos!.svg(code.svg, code.symbol, request.options, logo);
+  }
   try {
-    await verifyCode(deps.verifier, code.symbol, request.options, request.url);
+    const raster =
+      logo === undefined ? undefined : await logos!.raster(code.symbol, request.options, VERIFY_MODULE_PIXELS, logo);
+    await verifyCode(deps.verifier, code.symbol, request.options, request.url, raster);
   } catch (error) {
     if (error instanceof RequestError)
       logger.error({ error: error.message, options: request.options }, 'code failed verification');

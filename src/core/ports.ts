@@ -2,6 +2,8 @@
  * The ports of the core flows. Adapters implement them for one machine (files, SQLite, an
  * outbox folder) and for AWS (S3, DynamoDB, Secrets Manager), and the core imports only these.
  */
+import type { QrSymbol } from '../qr/index.js';
+import type { RenderOptions } from './render-options.js';
 
 /** Input of a put: the body, its content type and user metadata (US-ASCII values). */
 export interface PutObjectInput {
@@ -138,6 +140,16 @@ export interface RasterImage {
 export interface QrVerifier {
   /** Returns the bytes of every QR code found in the image. */
   decode(image: RasterImage): Promise<Uint8Array[]>;
+}
+
+/** Draws a logo into the centre of a code; a runtime without an image library has none. */
+export interface LogoRenderer {
+  /** Decodes a data URL and checks the image; throws a `RequestError` for a bad one. */
+  parse(dataUrl: string): Promise<Buffer>;
+  png(symbol: QrSymbol, options: RenderOptions, moduleSize: number, logo: Buffer): Promise<Buffer>;
+  /** The code with its logo as raw RGBA at `moduleSize`, for the decoder check. */
+  raster(symbol: QrSymbol, options: RenderOptions, moduleSize: number, logo: Buffer): Promise<RasterImage>;
+  svg(svg: string, symbol: QrSymbol, options: RenderOptions, logo: Buffer): Promise<string>;
 }
 
 /** The source of the current time, so tests can fix it. */

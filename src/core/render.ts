@@ -67,9 +67,10 @@ export async function verifyCode(
   symbol: QrSymbol,
   options: RenderOptions,
   text: string,
+  raster: RasterImage = rasterize(symbol, options),
 ): Promise<void> {
   const expected = Buffer.from(text, 'utf8');
-  const decoded = await verifier.decode(rasterize(symbol, options));
+  const decoded = await verifier.decode(raster);
   if (decoded.length === 1 && Buffer.from(decoded[0]!).equals(expected)) return;
 
   const found = decoded.length === 0 ? 'no code' : `${decoded.length} code(s) with other content`;
@@ -79,7 +80,8 @@ export async function verifyCode(
   );
 }
 
-const VERIFY_MODULE_PIXELS = 2;
+/** Pixels a module in the image the decoder checks. */
+export const VERIFY_MODULE_PIXELS = 2;
 
 function rasterize(symbol: QrSymbol, options: RenderOptions): RasterImage {
   const span = symbol.size + 2 * options.margin;

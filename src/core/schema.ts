@@ -10,7 +10,12 @@ export interface QrRequest {
   url: string;
   email: string;
   options: RenderOptions;
+  /** A data URL of an image to draw in the centre, which needs error correction level H. */
+  logo: string | undefined;
 }
+
+/** Longest logo data URL: 64 KiB of image in base64, plus its prefix. */
+const MAX_LOGO_DATA_URL = 90_000;
 
 /** RFC 5321 limits: 64 octets for the local part, 254 for a whole forward path address. */
 const MAX_EMAIL_LENGTH = 254;
@@ -34,7 +39,12 @@ const email = z.string().superRefine((value, context) => {
 });
 
 /** The request schema: `url` and `email`, the optional render options, and no other field. */
-export const qrRequestSchema = z.strictObject({ url, email, ...renderOptionFields });
+export const qrRequestSchema = z.strictObject({
+  url,
+  email,
+  ...renderOptionFields,
+  logo: z.string().max(MAX_LOGO_DATA_URL).optional(),
+});
 
 /** The preview route's query: the text to encode and the same render options. */
 export const previewQuerySchema = z.strictObject({ data: z.string(), ...renderOptionFields });
@@ -43,8 +53,18 @@ export const previewQuerySchema = z.strictObject({ data: z.string(), ...renderOp
 export function parseQrRequest(body: unknown): QrRequest {
   const result = qrRequestSchema.safeParse(body);
   if (!result.success) throw toRequestError(result.error.issues[0]!, body, Object.keys(qrRequestSchema.shape));
-  const { url: validUrl, email: validEmail, ...options } = result.data;
-  return { url: validUrl, email: validEmail, options: resolveRenderOptions(options) };
+  const { url: validUrl, email: validEmail, logo, ...options } = result.data;
+  if (logo !== undefined && options.ecc !== undefined && options.ecc !== 'H') {
+    throw new RequestError(
+      'invalid_ecc',
+      `A logo hides modules, so it needs "ecc" H; got ${options.ecc}. Leave "ecc" out or set it to H.`,
+      {
+        field: 'ecc',
+      },
+    );
+  }
+  const resolved = resolveRenderOptions(logo === undefined ? options : { ...options, ecc: 'H' });
+  return { url: validUrl, email: validEmail, options: resolved, logo };
 }
 
 /** Validates the preview route's query parameters. */
@@ -75,6 +95,11 @@ function toRequestError(issue: z.core.$ZodIssue, body: unknown, fields: string[]
     );
   }
   const value = field === undefined ? undefined : (body as Record<string, unknown>)[field];
+  if (field === 'logo') {
+    return new RequestError('invalid_logo', `"logo" must be a data URL of at most ${MAX_LOGO_DATA_URL} characters.`, {
+      field,
+    });
+  }
   if (field !== undefined && field in RENDER_OPTION_HINTS) {
     const hint = RENDER_OPTION_HINTS[field as keyof typeof RENDER_OPTION_HINTS];
     return new RequestError(`invalid_${field}`, `"${field}" must be ${hint}, got ${shorten(JSON.stringify(value))}.`, {

@@ -117,7 +117,8 @@ describe('parseQrRequest accepts', () => {
 
       expect(request.url).toBe(url);
       expect(request.email).toBe(email);
-      expect(Object.keys(request).sort()).toEqual(['email', 'options', 'url']);
+      expect(Object.keys(request).sort()).toEqual(['email', 'logo', 'options', 'url']);
+      expect(request.logo).toBeUndefined();
       expect(request.options.format).toBe('png');
       expect(request.options.ecc).toBe('M');
     });

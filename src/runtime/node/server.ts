@@ -10,6 +10,7 @@ import { FsObjectStore } from '../../adapters/fs-store/index.js';
 import { LocalEventQueue } from '../../adapters/local-events/index.js';
 import { OutboxTransport } from '../../adapters/outbox/index.js';
 import { FileSecretStore } from '../../adapters/secrets-file/index.js';
+import { SharpLogoRenderer } from '../../adapters/sharp-logo/index.js';
 import { SmtpTransport } from '../../adapters/smtp/index.js';
 import { SqliteDeliveryLedger } from '../../adapters/sqlite-ledger/index.js';
 import { SqliteRequestRecords } from '../../adapters/sqlite-records/index.js';
@@ -95,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         store,
         records,
         verifier,
+        logos: new SharpLogoRenderer(),
         clock: systemClock,
         logger,
         publicUrl,
