@@ -38,6 +38,19 @@ export interface Config {
   deliveryLeaseSeconds: number;
   queuePollSeconds: number;
   logLevel: string;
+  /** Rate limits, or undefined when QRMAIL_RATE_LIMIT=off. */
+  rateLimits: RateLimitConfig | undefined;
+  /** The lower-cased header whose first address is the client's, set only behind a trusted proxy. */
+  trustedProxyHeader: string | undefined;
+  /** SHA-256 hashes (hex) of the accepted API keys; empty means no key is needed. */
+  apiKeyHashes: string[];
+}
+
+/** Limits that keep the service from being used to flood an address or the server. */
+export interface RateLimitConfig {
+  perClientPerMinute: number;
+  perRecipientPerHour: number;
+  perRecipientPerDay: number;
 }
 
 type Environment = Record<string, string | undefined>;
@@ -68,7 +81,31 @@ export function readConfig(env: Environment = process.env, cwd: string = process
     deliveryLeaseSeconds: number(env, 'QRMAIL_DELIVERY_LEASE_SECONDS', 300, 1, 86400),
     queuePollSeconds: number(env, 'QRMAIL_QUEUE_POLL_SECONDS', 5, 0.05, 3600),
     logLevel: oneOf(env, 'QRMAIL_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
+    rateLimits:
+      oneOf(env, 'QRMAIL_RATE_LIMIT', ['on', 'off'], 'on') === 'off'
+        ? undefined
+        : {
+            perClientPerMinute: integer(env, 'QRMAIL_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+            perRecipientPerHour: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_HOUR', 5, 1, 1_000_000),
+            perRecipientPerDay: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_DAY', 20, 1, 1_000_000),
+          },
+    trustedProxyHeader: text(env, 'QRMAIL_TRUSTED_PROXY_HEADER')?.toLowerCase(),
+    apiKeyHashes: apiKeyHashes(env),
   };
+}
+
+function apiKeyHashes(env: Environment): string[] {
+  const value = text(env, 'QRMAIL_API_KEY_HASHES');
+  if (value === undefined) return [];
+  const hashes = value.split(',').map((hash) => hash.trim().toLowerCase());
+  const invalid = hashes.find((hash) => !/^[0-9a-f]{64}$/.test(hash));
+  if (invalid !== undefined) {
+    throw new ConfigurationError(
+      `QRMAIL_API_KEY_HASHES must be comma-separated SHA-256 hashes in hex (64 characters each), got ${JSON.stringify(invalid)}; ` +
+        'run "qrmail api-key" to make a key and its hash',
+    );
+  }
+  return hashes;
 }
 
 function smtpConfig(env: Environment, host: string, cwd: string): SmtpConfig {

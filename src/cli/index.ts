@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { randomBytes } from 'node:crypto';
+
 import Database from 'better-sqlite3';
 
 import { LocalEventQueue } from '../adapters/local-events/index.js';
 import { readConfig } from '../config.js';
 import { decodeEventKey } from '../core/events.js';
+import { API_KEY_HEADER, hashApiKey } from '../http/guards.js';
 
 const HELP = `Usage: qrmail <command> [options]
 
@@ -15,6 +18,7 @@ Commands:
   dead-letters list [--json]     List the deliveries that ended without a send.
   dead-letters replay <id...>    Queue the named dead letters for delivery again.
   dead-letters replay --all      Queue every dead letter for delivery again.
+  api-key                        Make a new API key and print it with the hash to configure.
 
 Options:
   -h, --help                     Show this help.
@@ -46,6 +50,14 @@ export async function runCli(argv: string[], output: NodeJS.WritableStream = pro
     return -1;
   }
   if (command === 'dead-letters') return deadLetters(rest, output);
+  if (command === 'api-key') {
+    const key = `qk_${randomBytes(24).toString('base64url')}`;
+    output.write(
+      `API key (give it to the client, which sends it in the ${API_KEY_HEADER} header):\n  ${key}\n` +
+        `SHA-256 hash (add it to QRMAIL_API_KEY_HASHES, comma-separated; the key itself is not stored):\n  ${hashApiKey(key)}\n`,
+    );
+    return 0;
+  }
 
   process.stderr.write(`qrmail: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
   return 2;

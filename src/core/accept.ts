@@ -1,7 +1,7 @@
-import { RequestError } from './errors.js';
+import { RateLimitError, RequestError } from './errors.js';
 import { newRequestId, qrObjectKey } from './ids.js';
 import { encodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
-import type { Clock, Logger, LogoRenderer, ObjectStore, QrVerifier, RequestRecords } from './ports.js';
+import type { Clock, Logger, LogoRenderer, ObjectStore, QrVerifier, RateLimiter, RequestRecords } from './ports.js';
 import { renderCode, verifyCode, VERIFY_MODULE_PIXELS } from './render.js';
 import { parseQrRequest } from './schema.js';
 
@@ -12,9 +12,18 @@ export interface AcceptDependencies {
   verifier: QrVerifier;
   /** Draws logos; without it, a request with a logo is rejected. */
   logos?: LogoRenderer;
+  /** Counts requests per recipient; without it, recipients are not limited. */
+  limiter?: RateLimiter;
+  recipientLimits?: RecipientLimits;
   clock: Clock;
   logger: Logger;
   newId?: () => string;
+}
+
+/** How many emails one address may be sent, so the service cannot be used to flood someone. */
+export interface RecipientLimits {
+  perHour: number;
+  perDay: number;
 }
 
 /** An accepted request: its code is stored, and the mailer will send it. */
@@ -38,6 +47,8 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
   const objectKey = qrObjectKey(id);
   const logger = deps.logger.child({ requestId: id, objectKey });
   const wantsSvg = request.options.format === 'svg';
+
+  await checkRecipientLimits(deps, request.email);
 
   const logos = deps.logos;
   if (request.logo !== undefined && logos === undefined) {
@@ -96,4 +107,23 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
 /** Returns the key of a code's SVG, stored beside its PNG. */
 export function svgObjectKey(pngKey: string): string {
   return pngKey.replace(/\.png$/, '.svg');
+}
+
+async function checkRecipientLimits(deps: AcceptDependencies, email: string): Promise<void> {
+  if (deps.limiter === undefined || deps.recipientLimits === undefined) return;
+  // Addresses differ in case only in the domain, which is case-insensitive; folding all is the safe side.
+  const recipient = email.toLowerCase();
+  const limits = [
+    { name: 'recipient-hour', max: deps.recipientLimits.perHour, windowSeconds: 3600, period: 'an hour' },
+    { name: 'recipient-day', max: deps.recipientLimits.perDay, windowSeconds: 86_400, period: 'a day' },
+  ];
+  for (const limit of limits) {
+    const decision = await deps.limiter.consume(recipient, limit);
+    if (!decision.allowed) {
+      throw new RateLimitError(
+        `This address was sent ${limit.max} codes in ${limit.period}, the most allowed; try again in ${decision.retryAfterSeconds} seconds.`,
+        decision.retryAfterSeconds,
+      );
+    }
+  }
 }

@@ -28,6 +28,16 @@ export class RequestError extends QrmailError {
   }
 }
 
+/** A request over a rate limit (HTTP 429); `retryAfterSeconds` goes into the Retry-After header. */
+export class RateLimitError extends RequestError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, { status: 429 });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A request, object or resource that does not exist (HTTP 404). */
 export class NotFoundError extends QrmailError {
   override readonly name = 'NotFoundError';

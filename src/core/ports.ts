@@ -152,6 +152,25 @@ export interface LogoRenderer {
   svg(svg: string, symbol: QrSymbol, options: RenderOptions, logo: Buffer): Promise<string>;
 }
 
+/** One limit: at most `max` uses of a key in `windowSeconds`. */
+export interface RateLimit {
+  /** Names the limit in keys and messages, such as `recipient-hour`. */
+  name: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/** Whether a use is allowed, and if not, how long until it would be. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  retryAfterSeconds: number;
+}
+
+/** Counts uses of keys (a client address, a recipient) against limits. */
+export interface RateLimiter {
+  consume(key: string, limit: RateLimit): Promise<RateLimitDecision>;
+}
+
 /** The source of the current time, so tests can fix it. */
 export interface Clock {
   now(): Date;

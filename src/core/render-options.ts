@@ -36,7 +36,13 @@ export const MIN_CONTRAST = 3;
 const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
 
 // JSON bodies send numbers and booleans; query strings send the same values as text.
-const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+const wholeNumber = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number),
+]);
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
 /** The render option fields, each optional, as a zod shape to merge into request schemas. */

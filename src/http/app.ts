@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 
@@ -11,6 +11,8 @@ import type { RequestRecord } from '../core/ports.js';
 import { renderCode } from '../core/render.js';
 import { parsePreviewQuery } from '../core/schema.js';
 import { errorResponse, handleError } from './errors.js';
+import { limitClients, requireApiKey } from './guards.js';
+import { findDuplicateKey } from './json.js';
 
 /** Options of the HTTP app besides the accept flow's ports. */
 export interface AppOptions extends AcceptDependencies {
@@ -21,6 +23,12 @@ export interface AppOptions extends AcceptDependencies {
   publicUrl: string | undefined;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** SHA-256 hashes (hex) of the API keys that may post requests; empty or undefined means no key is needed. */
+  apiKeyHashes?: readonly string[];
+  /** Requests per client address on the two routes that render codes; undefined means no limit. */
+  clientLimit?: { max: number; windowSeconds: number };
+  /** The client's address: the socket's, or a trusted proxy header's. */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 /**
@@ -37,6 +45,15 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  if (options.apiKeyHashes !== undefined && options.apiKeyHashes.length > 0) {
+    app.post('/images/qrcode', requireApiKey(options.apiKeyHashes));
+  }
+  if (options.clientLimit !== undefined && options.limiter !== undefined) {
+    const guard = limitClients(options.limiter, options.clientLimit, options.clientAddress ?? (() => undefined));
+    app.post('/images/qrcode', guard);
+    app.get('/qrcode', guard);
+  }
 
   app.post(
     '/images/qrcode',
@@ -186,9 +203,21 @@ async function readJsonBody(request: Request): Promise<unknown> {
   if (text.startsWith('\uFEFF')) {
     throw new RequestError('invalid_json', 'The request body starts with a byte-order mark: send JSON without one.');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     throw new RequestError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}.`);
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new RequestError(
+      'duplicate_key',
+      `The field ${JSON.stringify(duplicate)} appears twice: send each field once.`,
+      {
+        field: duplicate,
+      },
+    );
+  }
+  return parsed;
 }

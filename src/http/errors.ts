@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-import { QrmailError } from '../core/errors.js';
+import { QrmailError, RateLimitError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 
 /** The body of every error response. */
@@ -26,6 +26,7 @@ export function errorResponse(
  * Any other error is logged here, and only here, and the response is a generic 500.
  */
 export function handleError(error: Error, c: Context, logger: Logger): Response {
+  if (error instanceof RateLimitError) c.header('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof QrmailError && error.status < 500) {
     const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
     return errorResponse(c, error.status as ContentfulStatusCode, error.code, error.message, field);

@@ -179,6 +179,8 @@ describe('delivery under SMTP faults', () => {
     expect(smtp.messages).toHaveLength(0);
     expect(service.log.text()).toContain('mail configuration rejected');
     expect(service.log.text()).not.toContain('expired-password-31d');
+    expect(JSON.stringify(parked)).not.toContain('expired-password-31d');
+    expect(service.log.text()).not.toContain(smtp.password);
 
     writeSecretsFile(secretsFile, { 'qrmail/smtp': { username: smtp.username, password: smtp.password } });
     const replay = spawnSync(process.execPath, ['bin/qrmail.js', 'dead-letters', 'replay', '--all'], {

@@ -50,7 +50,7 @@ export async function startLocalService(
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
   const dataDir = options.dataDir ?? temp!.path;
   const smtpEnv = options.smtp ? smtpEnvironment(options.smtp, dataDir) : {};
-  const config = readConfig({ PORT: '0', QRMAIL_DATA_DIR: dataDir, ...smtpEnv, ...env });
+  const config = readConfig({ PORT: '0', QRMAIL_DATA_DIR: dataDir, QRMAIL_RATE_LIMIT: 'off', ...smtpEnv, ...env });
   const log = captureLogger();
   const service = await startService(config, log.logger);
 

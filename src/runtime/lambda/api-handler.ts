@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import { DynamoRequestRecords } from '../../adapters/dynamodb/index.js';
+import { MemoryRateLimiter } from '../../adapters/memory-limiter/index.js';
 import { S3ObjectStore } from '../../adapters/s3-store/index.js';
 import { ZxingVerifier } from '../../adapters/zxing/index.js';
 import { systemClock } from '../../core/ports.js';
@@ -25,6 +26,14 @@ export const handler = createApiHandler({
   records: new DynamoRequestRecords({ client: documents, tableName: config.tableName }),
   // The CDK bundle copies the decoder's .wasm file beside the handler, into LAMBDA_TASK_ROOT.
   verifier: new ZxingVerifier({ wasmPath: lambdaWasmPath() }),
+  // NOTE: these counters live in one container; API Gateway's stage throttling is the overall limit.
+  limiter: new MemoryRateLimiter(),
+  recipientLimits: { perHour: config.recipientLimitPerHour, perDay: config.recipientLimitPerDay },
+  clientLimit: { max: config.clientLimitPerMinute, windowSeconds: 60 },
+  // API Gateway sets sourceIp from the connection; a client cannot forge it with a header.
+  clientAddress: (c) =>
+    (c.env as { event?: { requestContext?: { http?: { sourceIp?: string } } } }).event?.requestContext?.http?.sourceIp,
+  apiKeyHashes: config.apiKeyHashes,
   clock: systemClock,
   logger,
   publicUrl: config.publicUrl,

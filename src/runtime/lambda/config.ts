@@ -8,6 +8,11 @@ export interface ApiFunctionConfig {
   tableName: string;
   publicUrl: string | undefined;
   maxBodyBytes: number;
+  /** SHA-256 hashes (hex) of the API keys that may post requests; empty means none is needed. */
+  apiKeyHashes: string[];
+  recipientLimitPerHour: number;
+  recipientLimitPerDay: number;
+  clientLimitPerMinute: number;
 }
 
 /** Settings of the mailer function, set by the CDK stack as environment variables. */
@@ -41,7 +46,14 @@ export function readApiConfig(env: Environment = process.env): ApiFunctionConfig
     bucket: required(env, 'QRMAIL_BUCKET'),
     tableName: required(env, 'QRMAIL_TABLE'),
     publicUrl: optional(env, 'QRMAIL_PUBLIC_URL'),
-    maxBodyBytes: integer(env, 'QRMAIL_MAX_BODY_BYTES', 16 * 1024),
+    maxBodyBytes: integer(env, 'QRMAIL_MAX_BODY_BYTES', 128 * 1024),
+    apiKeyHashes: (optional(env, 'QRMAIL_API_KEY_HASHES') ?? '')
+      .split(',')
+      .map((hash) => hash.trim().toLowerCase())
+      .filter((hash) => hash !== ''),
+    recipientLimitPerHour: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_HOUR', 5),
+    recipientLimitPerDay: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_DAY', 20),
+    clientLimitPerMinute: integer(env, 'QRMAIL_RATE_LIMIT_PER_MINUTE', 60),
   };
 }
 

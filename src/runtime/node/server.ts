@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import Database from 'better-sqlite3';
 
 import { FsObjectStore } from '../../adapters/fs-store/index.js';
 import { LocalEventQueue } from '../../adapters/local-events/index.js';
+import { MemoryRateLimiter } from '../../adapters/memory-limiter/index.js';
 import { OutboxTransport } from '../../adapters/outbox/index.js';
 import { FileSecretStore } from '../../adapters/secrets-file/index.js';
 import { SharpLogoRenderer } from '../../adapters/sharp-logo/index.js';
@@ -97,6 +100,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         records,
         verifier,
         logos: new SharpLogoRenderer(),
+        ...rateLimitOptions(config),
+        apiKeyHashes: config.apiKeyHashes,
         clock: systemClock,
         logger,
         publicUrl,
@@ -110,6 +115,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   worker.start();
 
+  if (config.rateLimits === undefined) {
+    logger.warn(
+      {},
+      'rate limits are off (QRMAIL_RATE_LIMIT=off): anyone who reaches this server can email any address',
+    );
+  }
   logger.info(
     { url: listenUrl, dataDir: config.dataDir, mail: transport.destination, publicUrl: config.publicUrl ?? listenUrl },
     'qrmail started',
@@ -128,6 +139,30 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     return stopping;
   };
   return { url: listenUrl, stop };
+}
+
+function rateLimitOptions(config: Config) {
+  const limits = config.rateLimits;
+  if (limits === undefined) return {};
+  return {
+    limiter: new MemoryRateLimiter(),
+    clientLimit: { max: limits.perClientPerMinute, windowSeconds: 60 },
+    recipientLimits: { perHour: limits.perRecipientPerHour, perDay: limits.perRecipientPerDay },
+    clientAddress: (c: Context) => clientAddress(c, config.trustedProxyHeader),
+  };
+}
+
+/**
+ * Returns the client's address: the first entry of the trusted proxy header when one is
+ * configured, else the socket's peer. The header is read only when configured, because any
+ * client can send it.
+ */
+function clientAddress(c: Context, trustedHeader: string | undefined): string | undefined {
+  if (trustedHeader !== undefined) {
+    const forwarded = c.req.header(trustedHeader)?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return getConnInfo(c).remote.address;
 }
 
 function createTransport(config: Config, secrets: SecretStore, logger: Logger): MailTransport {
