@@ -44,6 +44,11 @@ export interface Config {
   trustedProxyHeader: string | undefined;
   /** SHA-256 hashes (hex) of the accepted API keys; empty means no key is needed. */
   apiKeyHashes: string[];
+  maxUploadBytes: number;
+  maxUploadPixelsPerSide: number;
+  /** Days a short link to an uploaded image works; undefined means it never expires. */
+  linkTtlDays: number | undefined;
+  keepImageMetadata: boolean;
 }
 
 /** Limits that keep the service from being used to flood an address or the server. */
@@ -91,6 +96,13 @@ export function readConfig(env: Environment = process.env, cwd: string = process
           },
     trustedProxyHeader: text(env, 'QRMAIL_TRUSTED_PROXY_HEADER')?.toLowerCase(),
     apiKeyHashes: apiKeyHashes(env),
+    maxUploadBytes: integer(env, 'QRMAIL_MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    maxUploadPixelsPerSide: integer(env, 'QRMAIL_MAX_UPLOAD_PIXELS', 8192, 16, 32768),
+    linkTtlDays:
+      text(env, 'QRMAIL_LINK_TTL_DAYS') === undefined
+        ? undefined
+        : number(env, 'QRMAIL_LINK_TTL_DAYS', 0, 0.0001, 36500),
+    keepImageMetadata: oneOf(env, 'QRMAIL_KEEP_IMAGE_METADATA', ['true', 'false'], 'false') === 'true',
   };
 }
 

@@ -31,6 +31,8 @@ export interface ObjectStore {
   put(input: PutObjectInput): Promise<{ eTag: string; versionId: string | undefined }>;
   /** Reads an object, or returns `undefined` when no object has that key (or version). */
   get(key: string, options?: { versionId?: string }): Promise<StoredObject | undefined>;
+  /** Returns a URL that reads the object for `seconds`, where the store can sign one (S3). */
+  presignGet?(key: string, seconds: number): Promise<string>;
 }
 
 /** Options of a secret lookup. */
@@ -150,6 +152,24 @@ export interface LogoRenderer {
   /** The code with its logo as raw RGBA at `moduleSize`, for the decoder check. */
   raster(symbol: QrSymbol, options: RenderOptions, moduleSize: number, logo: Buffer): Promise<RasterImage>;
   svg(svg: string, symbol: QrSymbol, options: RenderOptions, logo: Buffer): Promise<string>;
+}
+
+/** The image formats an upload may be. */
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+
+/** An uploaded image after its checks, ready to store. */
+export interface CheckedImage {
+  body: Uint8Array;
+  format: ImageFormat;
+  contentType: string;
+  width: number;
+  height: number;
+}
+
+/** Checks an uploaded image by its bytes and strips its metadata. */
+export interface ImageChecker {
+  /** Throws a `RequestError` for an empty, unknown, mislabelled, polyglot or oversize image. */
+  check(bytes: Uint8Array, declaredType: string | undefined): Promise<CheckedImage>;
 }
 
 /** One limit: at most `max` uses of a key in `windowSeconds`. */

@@ -13,6 +13,7 @@ import { parsePreviewQuery } from '../core/schema.js';
 import { errorResponse, handleError } from './errors.js';
 import { limitClients, requireApiKey } from './guards.js';
 import { findDuplicateKey } from './json.js';
+import { mountUploadRoutes, type UploadOptions } from './uploads.js';
 
 /** Options of the HTTP app besides the accept flow's ports. */
 export interface AppOptions extends AcceptDependencies {
@@ -29,6 +30,8 @@ export interface AppOptions extends AcceptDependencies {
   clientLimit?: { max: number; windowSeconds: number };
   /** The client's address: the socket's, or a trusted proxy header's. */
   clientAddress?: (c: Context) => string | undefined;
+  /** Image uploads and short links; undefined leaves the routes out. */
+  uploads?: UploadOptions;
 }
 
 /**
@@ -49,11 +52,16 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
   if (options.apiKeyHashes !== undefined && options.apiKeyHashes.length > 0) {
     app.post('/images/qrcode', requireApiKey(options.apiKeyHashes));
   }
+  if (options.apiKeyHashes !== undefined && options.apiKeyHashes.length > 0) {
+    app.post('/images', requireApiKey(options.apiKeyHashes));
+  }
   if (options.clientLimit !== undefined && options.limiter !== undefined) {
     const guard = limitClients(options.limiter, options.clientLimit, options.clientAddress ?? (() => undefined));
     app.post('/images/qrcode', guard);
+    app.post('/images', guard);
     app.get('/qrcode', guard);
   }
+  if (options.uploads !== undefined) mountUploadRoutes(app, options, options.uploads, baseUrl);
 
   app.post(
     '/images/qrcode',

@@ -1,4 +1,5 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { MAX_METADATA_BYTES, metadataBytes } from '../../core/metadata.js';
 import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports.js';
@@ -39,6 +40,11 @@ export class S3ObjectStore implements ObjectStore {
       }),
     );
     return { eTag: output.ETag ?? '', versionId: output.VersionId };
+  }
+
+  /** Signs a GET of the object for `seconds` with the client's credentials; no request is sent. */
+  async presignGet(key: string, seconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: seconds });
   }
 
   async get(key: string, options: { versionId?: string } = {}): Promise<StoredObject | undefined> {

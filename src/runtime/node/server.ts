@@ -13,6 +13,7 @@ import { LocalEventQueue } from '../../adapters/local-events/index.js';
 import { MemoryRateLimiter } from '../../adapters/memory-limiter/index.js';
 import { OutboxTransport } from '../../adapters/outbox/index.js';
 import { FileSecretStore } from '../../adapters/secrets-file/index.js';
+import { SharpImageChecker } from '../../adapters/sharp-images/index.js';
 import { SharpLogoRenderer } from '../../adapters/sharp-logo/index.js';
 import { SmtpTransport } from '../../adapters/smtp/index.js';
 import { SqliteDeliveryLedger } from '../../adapters/sqlite-ledger/index.js';
@@ -102,6 +103,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         logos: new SharpLogoRenderer(),
         ...rateLimitOptions(config),
         apiKeyHashes: config.apiKeyHashes,
+        uploads: {
+          images: new SharpImageChecker({
+            maxPixelsPerSide: config.maxUploadPixelsPerSide,
+            keepMetadata: config.keepImageMetadata,
+          }),
+          maxUploadBytes: config.maxUploadBytes,
+          linkTtlDays: config.linkTtlDays,
+          presignSeconds: 900,
+        },
         clock: systemClock,
         logger,
         publicUrl,

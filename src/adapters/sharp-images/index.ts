@@ -1,0 +1,116 @@
+import sharp from 'sharp';
+
+import { RequestError } from '../../core/errors.js';
+import type { CheckedImage, ImageChecker, ImageFormat } from '../../core/ports.js';
+
+const CONTENT_TYPES: Record<ImageFormat, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+/** Options of the image checker. */
+export interface SharpImageCheckerOptions {
+  /** Largest width or height accepted, in pixels. */
+  maxPixelsPerSide: number;
+  /** Keep EXIF, GPS and other metadata instead of removing it. Default false. */
+  keepMetadata?: boolean;
+}
+
+/**
+ * Checks uploaded images by their bytes with sharp (libvips) and, unless told otherwise,
+ * re-encodes them without metadata, so EXIF and GPS data never reach storage.
+ */
+export class SharpImageChecker implements ImageChecker {
+  private readonly options: SharpImageCheckerOptions;
+
+  constructor(options: SharpImageCheckerOptions) {
+    this.options = options;
+  }
+
+  async check(bytes: Uint8Array, declaredType: string | undefined): Promise<CheckedImage> {
+    if (bytes.length === 0) throw imageError('The upload is empty: send a PNG, JPEG, GIF or WebP image.');
+
+    const format = signatureFormat(bytes);
+    if (format === undefined)
+      throw imageError('The upload is not a PNG, JPEG, GIF or WebP image (its first bytes match none).');
+    if (declaredType !== undefined && declaredType !== CONTENT_TYPES[format]) {
+      throw imageError(
+        `The upload is labelled ${declaredType} but its bytes are ${CONTENT_TYPES[format]}; send the right type.`,
+      );
+    }
+    if (hasTrailingData(bytes, format)) {
+      throw imageError(
+        'The upload has data after the end of its image, as files that are two formats at once do; send a plain image.',
+      );
+    }
+
+    let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+    try {
+      metadata = await sharp(bytes, {
+        limitInputPixels: this.options.maxPixelsPerSide ** 2,
+        animated: format === 'gif' || format === 'webp',
+      }).metadata();
+    } catch {
+      throw imageError(`The upload is not a readable ${format.toUpperCase()} image.`);
+    }
+    const width = metadata.width ?? 0;
+    const height = metadata.pageHeight ?? metadata.height ?? 0;
+    if (width > this.options.maxPixelsPerSide || height > this.options.maxPixelsPerSide) {
+      throw imageError(
+        `The image is ${width}x${height} pixels; at most ${this.options.maxPixelsPerSide} per side are accepted.`,
+      );
+    }
+
+    const body = this.options.keepMetadata ? Buffer.from(bytes) : await reencode(bytes, format);
+    return { body, format, contentType: CONTENT_TYPES[format], width, height };
+  }
+}
+
+/** Re-encodes in the same format; sharp writes no EXIF, XMP or ICC unless asked to. */
+async function reencode(bytes: Uint8Array, format: ImageFormat): Promise<Buffer> {
+  const animated = format === 'gif' || format === 'webp';
+  // rotate() with no angle applies the EXIF orientation before the EXIF is dropped.
+  const image = sharp(bytes, { animated }).rotate();
+  if (format === 'png') return image.png().toBuffer();
+  if (format === 'jpeg') return image.jpeg({ quality: 92 }).toBuffer();
+  if (format === 'gif') return image.gif().toBuffer();
+  return image.webp({ quality: 92 }).toBuffer();
+}
+
+function signatureFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const starts = (...signature: number[]) => signature.every((byte, i) => bytes[i] === byte);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'gif';
+  if (
+    starts(0x52, 0x49, 0x46, 0x46) &&
+    bytes[8] === 0x57 &&
+    bytes[9] === 0x45 &&
+    bytes[10] === 0x42 &&
+    bytes[11] === 0x50
+  )
+    return 'webp';
+  return undefined;
+}
+
+/**
+ * Checks for bytes after the image's end: after PNG's IEND chunk, JPEG's last EOI marker, GIF's
+ * trailer, or past WebP's RIFF length. Polyglot files hide a second format there.
+ */
+function hasTrailingData(bytes: Uint8Array, format: ImageFormat): boolean {
+  const length = bytes.length;
+  if (format === 'png') {
+    const iend = Buffer.from(bytes).lastIndexOf(Buffer.from([0x49, 0x45, 0x4e, 0x44]));
+    return iend < 0 || iend + 8 !== length;
+  }
+  if (format === 'jpeg') return !(bytes[length - 2] === 0xff && bytes[length - 1] === 0xd9);
+  if (format === 'gif') return bytes[length - 1] !== 0x3b;
+  const riffSize = Buffer.from(bytes).readUInt32LE(4);
+  return riffSize + 8 + (riffSize % 2) !== length;
+}
+
+function imageError(message: string): RequestError {
+  return new RequestError('invalid_image', message, { field: 'file' });
+}
