@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ErrorCorrectionLevel, Rgba } from '../qr/index.js';
 import { RequestError } from './errors.js';
 
-/** How a code is drawn. The API, the preview route, the web page and the CLI share these names. */
+/** Drawing options of a code. The API, the preview route, the web page and the CLI share these names. */
 export interface RenderOptions {
   format: 'png' | 'svg';
   /** Error correction level. */
@@ -59,7 +59,7 @@ export const renderOptionFields = {
   eci: z.enum(['auto', 'off']).optional(),
 };
 
-/** What a field must look like, for messages. */
+/** The accepted form of each option, quoted in error messages. */
 export const RENDER_OPTION_HINTS: Record<keyof typeof renderOptionFields, string> = {
   format: '"png" or "svg"',
   ecc: '"L", "M", "Q" or "H"',

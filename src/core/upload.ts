@@ -37,7 +37,7 @@ export function uploadObjectKey(linkId: string): string {
 
 /**
  * Stores an uploaded image under a generated key and accepts a QR code request for its short
- * link, which is then emailed as usual. `fields` holds the email and any render options.
+ * link, which is then emailed as usual. `fields` contains the email and any render options.
  */
 export async function acceptUpload(
   deps: UploadDependencies,
@@ -58,8 +58,8 @@ export async function acceptUpload(
   }
   await deps.store.put({ key: uploadObjectKey(linkId), body: image.body, contentType: image.contentType, metadata });
 
-  // NOTE: when the request fails after this point (a rate limit, an unscannable code), the image
-  // stays stored without a link in any email; a lifecycle rule or TTL should clear such objects.
+  // NOTE: a request that fails after this point (a rate limit, an unscannable code) leaves the
+  // image stored with no email linking to it. A lifecycle rule or TTL should clear such objects.
   const accepted = await acceptQrRequest(deps, body);
   deps.logger.info(
     { requestId: accepted.id, linkId, bytes: image.body.length, format: image.format },

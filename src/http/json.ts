@@ -1,7 +1,7 @@
 /**
  * Finds the first object key that appears twice in one object of a valid JSON text. JSON.parse
  * keeps the last value silently, so `{"email":"a@x","email":"b@y"}` could pass one check and send
- * to another address; no parser in Node reports duplicates, so this scans the text once.
+ * to another address. No parser in Node reports duplicates, so this scans the text once.
  * Call it only on text that JSON.parse accepted.
  */
 export function findDuplicateKey(text: string): string | undefined {

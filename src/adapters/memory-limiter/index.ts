@@ -6,8 +6,8 @@ interface Window {
 }
 
 /**
- * Fixed-window counters in this process's memory. Enough for one machine; on Lambda each
- * container counts on its own, so API Gateway's throttling is the limit that holds overall.
+ * Fixed-window counters in this process's memory. They suffice for one machine. On Lambda each
+ * container counts on its own, so API Gateway's throttling is the overall limit.
  */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, Window>();

@@ -19,7 +19,7 @@ export interface SharpImageCheckerOptions {
 }
 
 /**
- * Checks uploaded images by their bytes with sharp (libvips) and, unless told otherwise,
+ * Checks uploaded images by their bytes with sharp (libvips) and, unless `keepMetadata` is set,
  * re-encodes them without metadata, so EXIF and GPS data never reach storage.
  */
 export class SharpImageChecker implements ImageChecker {
