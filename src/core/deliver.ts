@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { composeReadyMail } from '../mail/compose.js';
 import { PoisonObjectError, SendError } from './errors.js';
 import type { S3EventRecord } from './events.js';
-import { decodeEventKey } from './events.js';
+import { decodeEventKey, isS3EventRecord } from './events.js';
 import { isRequestId, QR_KEY_PREFIX } from './ids.js';
 import { decodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
@@ -49,12 +49,21 @@ export async function deliverObjectCreated(
   record: S3EventRecord,
   attempt: number,
 ): Promise<DeliveryOutcome> {
+  if (!isS3EventRecord(record)) return poison(deps.logger, 'event record lacks eventName, bucket name or object key');
   if (!record.eventName.startsWith('ObjectCreated:')) {
     return { result: 'ignored', reason: `event ${record.eventName} is not ObjectCreated` };
   }
 
   // Keys arrive form-encoded; decoding happens here and nowhere else.
-  const key = decodeEventKey(record.s3.object.key);
+  let key: string;
+  try {
+    key = decodeEventKey(record.s3.object.key);
+  } catch {
+    return poison(
+      deps.logger,
+      `event object key ${JSON.stringify(record.s3.object.key.slice(0, 200))} is not valid URL encoding`,
+    );
+  }
   const logger = deps.logger.child({ objectKey: key, attempt });
   if (!key.startsWith(QR_KEY_PREFIX) || !key.endsWith('.png')) {
     return { result: 'ignored', reason: `object ${key} is not a QR code` };

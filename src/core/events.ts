@@ -2,6 +2,7 @@
  * The S3 event notification format (version 2.1), which the local store emits as well, so that
  * one mailer flow handles events from either store.
  */
+import { z } from 'zod';
 
 /** One record of an S3 event notification, with the fields qrmail reads or sets. */
 export interface S3EventRecord {
@@ -23,6 +24,20 @@ export interface S3EventRecord {
       sequencer: string;
     };
   };
+}
+
+/** The fields of a record that the mailer reads; anything else in the record is ignored. */
+const recordFields = z.object({
+  eventName: z.string(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({ key: z.string(), eTag: z.string().optional(), versionId: z.string().optional() }),
+  }),
+});
+
+/** Checks that a value from a queue has the fields of an S3 event record that the mailer reads. */
+export function isS3EventRecord(value: unknown): value is S3EventRecord {
+  return recordFields.safeParse(value).success;
 }
 
 /** An S3 event notification message, as S3 sends it to a queue. */

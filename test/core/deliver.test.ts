@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
@@ -306,5 +307,30 @@ describe('deliverObjectCreated', () => {
 
     expect(outcome.result).toBe('sent');
     expect(harness.smtp.messages).toHaveLength(1);
+  });
+
+  it('survives arbitrary event records', async () => {
+    const base = await storeQrCode();
+    const outcomes = new Set(['sent', 'duplicate', 'ignored', 'poison']);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.string().map((key) => ({ ...base, s3: { ...base.s3, object: { ...base.s3.object, key } } })),
+          fc
+            .constantFrom('qrcodes/%E0%A4%A.png', 'qrcodes/%', 'qrcodes/../../etc/passwd.png', 'qrcodes/.png')
+            .map((key) => ({
+              ...base,
+              s3: { ...base.s3, object: { ...base.s3.object, key } },
+            })),
+        ),
+        async (record) => {
+          const outcome = await deliverObjectCreated(harness.deps, record as S3EventRecord, 1);
+          expect(outcomes.has(outcome.result)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(harness.smtp.messages.length).toBeLessThanOrEqual(1);
   });
 });

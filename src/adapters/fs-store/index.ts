@@ -93,8 +93,16 @@ export class FsObjectStore implements ObjectStore {
     // NOTE: the store keeps one version of each key, so a request for a named version gets the
     // current one. For a generated key that is the only version this store ever wrote.
     void options;
-    const dataPath = this.pathFor(this.dataRoot, key, '');
-    const metaPath = this.pathFor(this.metaRoot, key, '.json');
+    let dataPath: string;
+    let metaPath: string;
+    try {
+      dataPath = this.pathFor(this.dataRoot, key, '');
+      metaPath = this.pathFor(this.metaRoot, key, '.json');
+    } catch (error) {
+      // No object can have a key that put rejects, so reading one finds nothing, as S3's NoSuchKey.
+      if (error instanceof InvalidObjectError) return undefined;
+      throw error;
+    }
 
     let attributes: ObjectAttributes;
     let body: Buffer;

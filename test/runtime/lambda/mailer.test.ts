@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { DynamoDeliveryLedger, DynamoRequestRecords } from '../../../src/adapters/dynamodb/index.js';
@@ -216,4 +217,34 @@ describe('mailer handler on Lambda', () => {
     expect(reads()).toBe(2);
     expect(log.text()).not.toContain(rotated);
   });
+
+  it('survives arbitrary message bodies', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.jsonValue().map((value) => JSON.stringify(value) ?? 'null'),
+            fc.jsonValue().map((value) => JSON.stringify({ Records: [value] })),
+            fc
+              .string()
+              .map((key) =>
+                JSON.stringify({
+                  Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: s3.bucket }, object: { key } } }],
+                }),
+              ),
+          ),
+          { minLength: 1, maxLength: 4 },
+        ),
+        async (bodies) => {
+          const event = sqsEvent(bodies);
+          const response = await handler(event, lambdaContext());
+          const ids = new Set(event.Records.map((record) => record.messageId));
+          expect(response.batchItemFailures.every((failure) => ids.has(failure.itemIdentifier))).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(smtp.messages).toHaveLength(0);
+  }, 60_000);
 });
