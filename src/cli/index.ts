@@ -9,12 +9,16 @@ import Database from 'better-sqlite3';
 import { LocalEventQueue } from '../adapters/local-events/index.js';
 import { readConfig } from '../config.js';
 import { decodeEventKey } from '../core/events.js';
+import { runClientCommand } from './commands.js';
 import { API_KEY_HEADER, hashApiKey } from '../http/guards.js';
 
 const HELP = `Usage: qrmail <command> [options]
 
 Commands:
   serve                          Run the HTTP server and the mailer (what npm start runs).
+  make <url> [-o FILE]           Render one QR code to a PNG or SVG file, or to stdout.
+  send <url> --email ADDRESS     Ask a running service to email a code, and wait until it is sent.
+  batch <file.csv> [--out DIR]   Make and send a code for each row of a CSV file; resumable.
   dead-letters list [--json]     List the deliveries that ended without a send.
   dead-letters replay <id...>    Queue the named dead letters for delivery again.
   dead-letters replay --all      Queue every dead letter for delivery again.
@@ -24,6 +28,7 @@ Options:
   -h, --help                     Show this help.
   -v, --version                  Show the version.
 
+Run qrmail <command> --help for a command's options.
 Configuration comes from the environment, as for the server: QRMAIL_DATA_DIR names the data folder.
 `;
 
@@ -50,6 +55,7 @@ export async function runCli(argv: string[], output: NodeJS.WritableStream = pro
     return -1;
   }
   if (command === 'dead-letters') return deadLetters(rest, output);
+  if (command === 'make' || command === 'send' || command === 'batch') return runClientCommand(command, rest);
   if (command === 'api-key') {
     const key = `qk_${randomBytes(24).toString('base64url')}`;
     output.write(

@@ -11,6 +11,7 @@ import type { RequestRecord } from '../core/ports.js';
 import { renderCode } from '../core/render.js';
 import { parsePreviewQuery } from '../core/schema.js';
 import { errorResponse, handleError } from './errors.js';
+import { mountWebRoutes } from './web.js';
 import { limitClients, requireApiKey } from './guards.js';
 import { findDuplicateKey } from './json.js';
 import { mountUploadRoutes, type UploadOptions } from './uploads.js';
@@ -48,6 +49,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  mountWebRoutes(app);
 
   if (options.apiKeyHashes !== undefined && options.apiKeyHashes.length > 0) {
     app.post('/images/qrcode', requireApiKey(options.apiKeyHashes));

@@ -1,0 +1,28 @@
+import { runBatch } from './batch.js';
+import { ServiceError } from './client.js';
+import { runMake } from './make.js';
+import { UsageError } from './render-flags.js';
+import { runSend } from './send.js';
+
+/**
+ * Runs `make`, `send` or `batch`; returns the exit code. A command-line mistake prints its message
+ * and exits 2; an invalid --server exits 2 as well.
+ */
+export async function runClientCommand(command: 'make' | 'send' | 'batch', argv: string[]): Promise<number> {
+  try {
+    if (command === 'make') return runMake(argv);
+    if (command === 'send') return await runSend(argv);
+    return await runBatch(argv);
+  } catch (error) {
+    const isArgumentError = (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS_') ?? false;
+    if (
+      error instanceof UsageError ||
+      isArgumentError ||
+      (error instanceof ServiceError && error.code === 'invalid_server')
+    ) {
+      process.stderr.write(`qrmail ${command}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
