@@ -78,6 +78,37 @@ export async function postQrRequest(server: string, body: Record<string, unknown
   return ((await response.json()) as { id: string }).id;
 }
 
+/**
+ * Uploads an image file with POST /images. With `fields.email` the service also emails a code of
+ * its short link and the result has the request id; without one it only stores the image.
+ */
+export async function uploadImage(
+  server: string,
+  file: { name: string; bytes: Uint8Array; type: string | undefined },
+  fields: Record<string, string>,
+): Promise<{ link: string; id: string | undefined }> {
+  const form = new FormData();
+  form.set('file', new Blob([file.bytes], file.type ? { type: file.type } : {}), file.name);
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  const response = await call(server, '/images', { method: 'POST', body: form });
+  if (response.status !== 201 && response.status !== 202) throw await errorOf(response);
+  const body = (await response.json()) as { link: string; id?: string };
+  return { link: body.link, id: body.id };
+}
+
+/** Guesses an image's content type from its file name; the service checks the bytes anyway. */
+export function imageTypeOf(path: string): string | undefined {
+  const extension = path.toLowerCase().split('.').pop();
+  const types: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    webp: 'image/webp',
+  };
+  return extension === undefined ? undefined : types[extension];
+}
+
 /** Fetches the status of request `id`. */
 export async function getStatus(server: string, id: string): Promise<RequestStatus> {
   const response = await call(server, `/images/qrcode/${encodeURIComponent(id)}`);

@@ -3,6 +3,8 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { RequestError } from '../core/errors.js';
+import { DEFAULT_SERVER, normalizeServer, ServiceError, uploadImage } from './client.js';
+import { readImage } from './send.js';
 import { renderCode } from '../core/render.js';
 import {
   checkUrl,
@@ -14,12 +16,15 @@ import {
 } from './render-flags.js';
 
 export const MAKE_HELP = `Usage: qrmail make <url> [-o file.png|file.svg] [render options]
+       qrmail make --image <file> [--server URL] [-o file.png|file.svg] [render options]
 
 Renders one QR code for <url> on this machine; it stores and emails nothing. Without -o the image
 goes to stdout, which must not be a terminal for a PNG (redirect it or pipe it).
 
 Options:
   -o, --output FILE         Write the image to FILE; .png or .svg sets the format.
+  --image FILE              Upload the image to a running service and make a code of its short link.
+  --server URL              The service that stores --image (default: ${DEFAULT_SERVER}).
   -h, --help                Show this help.
 
 ${RENDER_FLAGS_HELP}`;
@@ -48,20 +53,39 @@ export function formatOfFile(file: string): 'png' | 'svg' {
 }
 
 /** Runs `qrmail make`; returns the exit code. */
-export function runMake(argv: string[], stdout: NodeJS.WriteStream = process.stdout): number {
+export async function runMake(argv: string[], stdout: NodeJS.WriteStream = process.stdout): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...RENDER_FLAGS, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...RENDER_FLAGS,
+      output: { type: 'string', short: 'o' },
+      image: { type: 'string' },
+      server: { type: 'string', default: DEFAULT_SERVER },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     stdout.write(MAKE_HELP);
     return 0;
   }
-  if (positionals.length !== 1) {
-    throw new UsageError(`make takes exactly one URL, got ${positionals.length}. See qrmail make --help.`);
+  if (positionals.length !== (values.image === undefined ? 1 : 0)) {
+    throw new UsageError(
+      values.image === undefined
+        ? `make takes exactly one URL, got ${positionals.length}. See qrmail make --help.`
+        : "make --image takes no URL: the code holds the image's short link.",
+    );
   }
-  const url = positionals[0]!;
+  let url = positionals[0]!;
+  if (values.image !== undefined) {
+    try {
+      url = (await uploadImage(normalizeServer(values.server), readImage(values.image), {})).link;
+    } catch (error) {
+      if (error instanceof ServiceError) throw new UsageError(error.message);
+      throw error;
+    }
+    process.stderr.write(`Uploaded ${values.image}: ${url}\n`);
+  }
   const fields = renderFields(values);
 
   if (values.output !== undefined) {

@@ -50,22 +50,38 @@ export async function acceptUpload(
 
   // Every check of the request runs before the image is stored, so a rejected request stores nothing.
   parseQrRequest(body);
-  const image = await deps.images.check(upload.bytes, upload.declaredType);
+  await storeUpload(deps, upload, linkId);
 
+  // NOTE: a request that fails after this point (a rate limit, an unscannable code) leaves the
+  // image stored with no email linking to it. A lifecycle rule or TTL should clear such objects.
+  const accepted = await acceptQrRequest(deps, body);
+  deps.logger.info({ requestId: accepted.id, linkId }, 'image uploaded and code accepted');
+  return { ...accepted, link, linkId };
+}
+
+/** Stores an uploaded image for a short link without making or sending a code; returns the link. */
+export async function linkUpload(
+  deps: Pick<UploadDependencies, 'images' | 'store' | 'clock' | 'linkTtlDays' | 'logger'>,
+  upload: { bytes: Uint8Array; declaredType: string | undefined },
+  linkBaseUrl: string,
+): Promise<{ link: string; linkId: string }> {
+  const linkId = randomBytes(16).toString('base64url');
+  await storeUpload(deps, upload, linkId);
+  deps.logger.info({ linkId }, 'image uploaded');
+  return { link: `${linkBaseUrl.replace(/\/+$/, '')}/i/${linkId}`, linkId };
+}
+
+async function storeUpload(
+  deps: Pick<UploadDependencies, 'images' | 'store' | 'clock' | 'linkTtlDays'>,
+  upload: { bytes: Uint8Array; declaredType: string | undefined },
+  linkId: string,
+): Promise<void> {
+  const image = await deps.images.check(upload.bytes, upload.declaredType);
   const metadata: Record<string, string> = { width: String(image.width), height: String(image.height) };
   if (deps.linkTtlDays !== undefined) {
     metadata[EXPIRES_METADATA_KEY] = new Date(deps.clock.now().getTime() + deps.linkTtlDays * 86_400_000).toISOString();
   }
   await deps.store.put({ key: uploadObjectKey(linkId), body: image.body, contentType: image.contentType, metadata });
-
-  // NOTE: a request that fails after this point (a rate limit, an unscannable code) leaves the
-  // image stored with no email linking to it. A lifecycle rule or TTL should clear such objects.
-  const accepted = await acceptQrRequest(deps, body);
-  deps.logger.info(
-    { requestId: accepted.id, linkId, bytes: image.body.length, format: image.format },
-    'image uploaded',
-  );
-  return { ...accepted, link, linkId };
 }
 
 /** Raised for a short link past its expiry (HTTP 410). */

@@ -43,12 +43,16 @@ export const ERROR_CODES: Record<number, Record<string, string>> = {
     invalid_allowInverted: '`allowInverted` is not true or false.',
     invalid_eci: '`eci` is not `auto` or `off`.',
     invalid_request: 'Any other invalid field; the message names it.',
+    invalid_image:
+      'The upload is empty, not a PNG, JPEG, GIF or WebP image, mislabelled, has data after its end, or is too large in pixels.',
+    uploads_not_supported: 'This deployment does not take image uploads.',
   },
   401: {
     missing_api_key: 'The deployment requires an API key and the `x-api-key` header is missing.',
     invalid_api_key: 'The `x-api-key` header holds a key the deployment does not accept.',
   },
   404: { not_found: 'No route, request or image has that path or id.' },
+  410: { link_expired: 'The short link to an uploaded image has expired.' },
   405: { method_not_allowed: 'The method is not allowed on `/images/qrcode`; the `Allow` header lists POST.' },
   413: { body_too_large: 'The body is larger than the configured maximum (131072 bytes by default).' },
   415: { unsupported_media_type: 'The body is not `application/json`, not UTF-8, or compressed.' },
@@ -356,6 +360,93 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { 200: imageResponse('The SVG image, cacheable for a day.'), 404: errorRef(404) },
         },
       },
+      '/images': {
+        post: {
+          tags: ['Codes'],
+          operationId: 'uploadImage',
+          summary: 'Upload an image and email a code that links to it',
+          description:
+            'The image goes as `multipart/form-data` (a `file` field, `email` and any render options) or as the raw ' +
+            'body with its image content type and `?email=`. It is checked by its bytes, stored without EXIF or GPS ' +
+            'data, and a code of its short link `/i/{id}` is emailed as for `POST /images/qrcode`. Without an ' +
+            'email the image is only stored, and the answer is 201 with its link.',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary', description: 'A PNG, JPEG, GIF or WebP image.' },
+                    email: {
+                      type: 'string',
+                      format: 'email',
+                      description: 'Recipient of the code; leave out to only store.',
+                    },
+                  },
+                },
+              },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+              'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          responses: {
+            201: {
+              description: 'Stored without an email: the short link, and a preview URL of its code.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      link: { type: 'string', format: 'uri' },
+                      qrcodeUrl: { type: 'string', format: 'uri' },
+                    },
+                    required: ['link', 'qrcodeUrl'],
+                  },
+                },
+              },
+            },
+            202: {
+              description:
+                'Stored, and a code of its short link accepted for email, as for `POST /images/qrcode`, plus `link`.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            400: errorRef(400),
+            401: errorRef(401),
+            413: errorRef(413),
+            415: errorRef(415),
+            429: errorRef(429),
+          },
+        },
+      },
+      '/i/{id}': {
+        get: {
+          tags: ['Codes'],
+          operationId: 'openShortLink',
+          summary: 'The image an uploaded code links to',
+          description: 'Serves the image; on AWS, redirects to a short-lived pre-signed S3 URL.',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              description: 'The link id: 22 base64url characters.',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+              example: 'AAAAAAAAAAAAAAAAAAAAAA',
+            },
+          ],
+          responses: {
+            200: {
+              description: 'The image, with its content type.',
+              content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+            },
+            302: { description: 'A redirect to a pre-signed S3 URL.' },
+            404: errorRef(404),
+            410: errorRef(410),
+          },
+        },
+      },
       '/qrcode': {
         get: {
           tags: ['Codes'],
@@ -452,7 +543,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Error: { ...toSchema(errorSchema, 'output'), example: ERROR_EXAMPLE },
       },
       responses: Object.fromEntries(
-        [400, 401, 404, 405, 413, 415, 422, 429, 500].map((code) => [
+        [400, 401, 404, 405, 410, 413, 415, 422, 429, 500].map((code) => [
           `Error${code}`,
           errorResponse(code, ERROR_SUMMARIES[code]!),
         ]),
@@ -474,6 +565,7 @@ const ERROR_SUMMARIES: Record<number, string> = {
   401: 'An API key is required and missing or not accepted.',
   404: 'Not found.',
   405: 'Method not allowed.',
+  410: 'The link has expired.',
   413: 'The body is too large.',
   415: 'The body has the wrong media type or encoding.',
   422: 'The rendered code did not scan back.',

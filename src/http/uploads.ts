@@ -9,6 +9,7 @@ import {
   EXPIRES_METADATA_KEY,
   isLinkId,
   LinkExpiredError,
+  linkUpload,
   uploadObjectKey,
   type UploadDependencies,
 } from '../core/upload.js';
@@ -28,6 +29,7 @@ export interface UploadOptions {
 /**
  * Mounts `POST /images` (an image as multipart/form-data with `file` and `email`, or as the raw
  * body with its image content type and `?email=`) and `GET /i/{id}`, the short link the code holds.
+ * Without an email, `POST /images` only stores the image and answers 201 with its link.
  */
 export function mountUploadRoutes(
   app: Hono<{ Variables: RequestIdVariables }>,
@@ -85,6 +87,11 @@ export function mountUploadRoutes(
         );
       }
 
+      // Without an email the image is only stored: the caller gets its link, to make a code of it.
+      if (fields.email === undefined) {
+        const { link } = await linkUpload(uploadDeps, { bytes, declaredType }, baseUrl(c.req.raw));
+        return c.json({ link, qrcodeUrl: `${baseUrl(c.req.raw)}/qrcode?data=${encodeURIComponent(link)}` }, 201);
+      }
       const accepted = await acceptUpload(uploadDeps, { bytes, declaredType, fields }, baseUrl(c.req.raw));
       const location = `${baseUrl(c.req.raw)}/images/qrcode/${accepted.id}`;
       c.header('Location', location);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runQrmail } from '../support/cli.js';
@@ -202,5 +203,57 @@ describe('qrmail batch', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout.toString()).toContain('.qrmail-batch.json');
+  });
+});
+
+describe('qrmail with --image', () => {
+  async function photoFile(): Promise<string> {
+    const path = join(work, `photo-${Date.now()}.jpg`);
+    writeFileSync(
+      path,
+      await sharp({ create: { width: 32, height: 24, channels: 3, background: '#8e24aa' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    return path;
+  }
+
+  it('sends a code of an uploaded image', async () => {
+    const result = await runQrmail([
+      'send',
+      '--image',
+      await photoFile(),
+      '--email',
+      'image@example.com',
+      '--server',
+      service.url,
+    ]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(messagesTo('image@example.com')).toBe(1);
+    const message = smtp.messages.find((candidate) => candidate.envelopeTo.includes('image@example.com'))!;
+    const link = await decodeQrText(message.parsed.attachments[0]!.content);
+    expect(link).toMatch(new RegExp(`^${service.url}/i/[A-Za-z0-9_-]{22}$`));
+    expect((await fetch(link)).headers.get('content-type')).toBe('image/jpeg');
+  });
+
+  it('makes a code of an uploaded image', async () => {
+    const output = join(work, 'image-code.png');
+    const result = await runQrmail(['make', '--image', await photoFile(), '-o', output, '--server', service.url]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const link = await decodeQrText(readFileSync(output));
+    expect(result.stderr).toContain(link);
+    expect((await fetch(link)).status).toBe(200);
+  });
+
+  it('rejects a file that is not an image', async () => {
+    const path = join(work, 'notes.png');
+    writeFileSync(path, 'plain text');
+
+    const result = await runQrmail(['make', '--image', path, '--server', service.url]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PNG, JPEG, GIF or WebP');
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
@@ -105,6 +106,44 @@ describe('web page', () => {
     expect(problems).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'page.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('links the code to an uploaded image', async () => {
+    const { page, problems } = await openPage();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#2e7d32' } })
+      .png()
+      .toBuffer();
+
+    await page
+      .getByLabel('Or upload an image')
+      .setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png });
+    await expect
+      .poll(() => page.getByLabel('Link').inputValue(), { timeout: 10_000 })
+      .toMatch(/\/i\/[A-Za-z0-9_-]{22}$/);
+    await waitForPreview(page);
+    const link = await page.getByLabel('Link').inputValue();
+    const served = await fetch(link);
+
+    expect(served.status).toBe(200);
+    const pixels = (image: Buffer) => sharp(image).raw().toBuffer();
+    expect(await pixels(Buffer.from(await served.arrayBuffer()))).toEqual(await pixels(png));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a bad upload inline', async () => {
+    const { page } = await openPage();
+
+    await page.getByLabel('Or upload an image').setInputFiles({
+      name: 'fake.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('not an image at all'),
+    });
+    const error = page.locator('#image-error');
+    await error.waitFor({ state: 'visible' });
+
+    expect(await error.textContent()).toMatch(/PNG, JPEG, GIF or WebP/);
     await page.close();
   });
 

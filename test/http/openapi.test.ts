@@ -10,6 +10,7 @@ import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
 import { systemClock } from '../../src/core/ports.js';
 import { renderOptionFields } from '../../src/core/render-options.js';
 import { parsePreviewQuery, parseQrRequest } from '../../src/core/schema.js';
+import { SharpImageChecker } from '../../src/adapters/sharp-images/index.js';
 import { createApp } from '../../src/http/app.js';
 import { ERROR_CODES } from '../../src/http/openapi.js';
 import { captureLogger } from '../support/log-capture.js';
@@ -41,6 +42,12 @@ function createTestApp() {
     logger: captureLogger().logger,
     publicUrl: 'https://qr.example.com',
     maxBodyBytes: 16 * 1024,
+    uploads: {
+      images: new SharpImageChecker({ maxPixelsPerSide: 1000 }),
+      maxUploadBytes: 1024 * 1024,
+      linkTtlDays: undefined,
+      presignSeconds: 60,
+    },
   });
 }
 

@@ -45,4 +45,7 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #ddd; p
 .operation { border-top: 2px solid #ccc; padding-top: 0.5rem; margin-top: 1.5rem; }
 .method { display: inline-block; min-width: 3.5rem; font-weight: 700; color: #1a5fb4; }
 a { color: #1a5fb4; }
+.drop-zone { border: 2px dashed #8a94a6; border-radius: 8px; padding: 0.75rem; }
+.drop-zone.dragging { border-color: #1a56db; background: #eef3ff; }
+.hint { margin: 0.25rem 0 0; font-size: 0.875rem; color: #59636e; }
 `;

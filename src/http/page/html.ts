@@ -25,6 +25,15 @@ export const PAGE_HTML = `<!doctype html>
         <p class="error" id="url-error" role="alert" hidden></p>
       </div>
       <div class="field">
+        <label for="image">Or upload an image</label>
+        <div class="drop-zone" id="drop-zone">
+          <input id="image" name="image" type="file" accept="image/png,image/jpeg,image/gif,image/webp"
+            aria-describedby="image-hint image-error">
+          <p class="hint" id="image-hint">Choose a file or drop it here. The code then links to the image.</p>
+        </div>
+        <p class="error" id="image-error" role="alert" hidden></p>
+      </div>
+      <div class="field">
         <label for="email">Email address</label>
         <input id="email" name="email" type="email" autocomplete="email" placeholder="you@example.com"
           aria-describedby="email-error">

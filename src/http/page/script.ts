@@ -15,7 +15,7 @@ const status = document.getElementById('status');
 
 // The API's field names, mapped to the input that shows their errors.
 const FIELD_INPUTS = { url: 'url', data: 'url', email: 'email', format: 'format', size: 'size', scale: 'size',
-  ecc: 'ecc', dark: 'dark', light: 'light' };
+  ecc: 'ecc', dark: 'dark', light: 'light', file: 'image' };
 const POLL_INTERVAL_MS = 1000;
 const POLL_LIMIT_MS = 10 * 60 * 1000;
 
@@ -187,5 +187,46 @@ form.addEventListener('change', (event) => {
   if (event.target.id !== 'email') schedulePreview();
 });
 form.addEventListener('submit', submit);
+
+// An uploaded image is stored first; its short link then fills the Link field like a typed URL.
+const imageInput = document.getElementById('image');
+const dropZone = document.getElementById('drop-zone');
+async function uploadImage(file) {
+  clearErrors();
+  const body = new FormData();
+  body.set('file', file, file.name);
+  setStatus('Uploading ' + file.name + '...', 'pending');
+  let response;
+  try {
+    response = await fetch('/images', { method: 'POST', body });
+  } catch {
+    setStatus('The upload failed: the service did not answer.', 'error');
+    return;
+  }
+  if (response.status !== 201) {
+    const error = await readError(response);
+    showError({ ...error, field: error.field ?? 'file' });
+    setStatus('', '');
+    return;
+  }
+  const { link } = await response.json();
+  document.getElementById('url').value = link;
+  setStatus('Uploaded. The code links to the image.', '');
+  schedulePreview();
+}
+imageInput.addEventListener('change', () => {
+  if (imageInput.files && imageInput.files[0]) uploadImage(imageInput.files[0]);
+});
+dropZone.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  dropZone.classList.add('dragging');
+});
+dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
+dropZone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dropZone.classList.remove('dragging');
+  const file = event.dataTransfer && event.dataTransfer.files[0];
+  if (file) uploadImage(file);
+});
 updatePreview();
 `;
