@@ -10,7 +10,7 @@ import { runSend } from './send.js';
  */
 export async function runClientCommand(command: 'make' | 'send' | 'batch', argv: string[]): Promise<number> {
   try {
-    if (command === 'make') return runMake(argv);
+    if (command === 'make') return await runMake(argv);
     if (command === 'send') return await runSend(argv);
     return await runBatch(argv);
   } catch (error) {
@@ -22,6 +22,11 @@ export async function runClientCommand(command: 'make' | 'send' | 'batch', argv:
     ) {
       process.stderr.write(`qrmail ${command}: ${(error as Error).message}\n`);
       return 2;
+    }
+    // The service rejected the request or could not be reached; its message says why.
+    if (error instanceof ServiceError) {
+      process.stderr.write(`qrmail ${command}: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

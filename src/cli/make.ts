@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { RequestError } from '../core/errors.js';
-import { DEFAULT_SERVER, normalizeServer, ServiceError, uploadImage } from './client.js';
+import { DEFAULT_SERVER, normalizeServer, uploadImage } from './client.js';
 import { readImage } from './send.js';
 import { renderCode } from '../core/render.js';
 import {
@@ -78,12 +78,7 @@ export async function runMake(argv: string[], stdout: NodeJS.WriteStream = proce
   }
   let url = positionals[0]!;
   if (values.image !== undefined) {
-    try {
-      url = (await uploadImage(normalizeServer(values.server), readImage(values.image), {})).link;
-    } catch (error) {
-      if (error instanceof ServiceError) throw new UsageError(error.message);
-      throw error;
-    }
+    url = (await uploadImage(normalizeServer(values.server), readImage(values.image), {})).link;
     process.stderr.write(`Uploaded ${values.image}: ${url}\n`);
   }
   const fields = renderFields(values);
