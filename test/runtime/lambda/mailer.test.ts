@@ -226,13 +226,11 @@ describe('mailer handler on Lambda', () => {
             fc.string(),
             fc.jsonValue().map((value) => JSON.stringify(value) ?? 'null'),
             fc.jsonValue().map((value) => JSON.stringify({ Records: [value] })),
-            fc
-              .string()
-              .map((key) =>
-                JSON.stringify({
-                  Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: s3.bucket }, object: { key } } }],
-                }),
-              ),
+            fc.string().map((key) =>
+              JSON.stringify({
+                Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: s3.bucket }, object: { key } } }],
+              }),
+            ),
           ),
           { minLength: 1, maxLength: 4 },
         ),
