@@ -77,14 +77,20 @@ export function encodeQr(text: string, options: EncodeOptions): QrSymbol {
   if (eci !== 'auto' && eci !== 'off') throw new RangeError(`eci must be auto or off, got ${String(eci)}`);
 
   const declareUtf8 = eci === 'auto' && !isAscii(text);
-  const plans = ([0, 1, 2] as const).map((classIndex) => {
-    const segments = splitSegments(text, classIndex);
-    return declareUtf8 ? [utf8EciSegment(), ...segments] : segments;
-  });
+  // Segments per character-count class, split on first use: most texts need one class only.
+  const plans: (Segment[] | undefined)[] = [undefined, undefined, undefined];
+  const planFor = (classIndex: 0 | 1 | 2): Segment[] => {
+    let segments = plans[classIndex];
+    if (segments) return segments;
+    segments = splitSegments(text, classIndex);
+    if (declareUtf8) segments.unshift(utf8EciSegment());
+    plans[classIndex] = segments;
+    return segments;
+  };
 
   for (let version = 1; version <= 40; version++) {
     const classIndex = versionClass(version);
-    const segments = plans[classIndex]!;
+    const segments = planFor(classIndex);
     const bits = segmentsBitLength(segments, classIndex);
     if (bits > dataCodewords(version, level) * 8) continue;
 

@@ -3,8 +3,12 @@
  * x^8 + x^4 + x^3 + x^2 + 1 (0x11D), as ISO/IEC 18004 section 7.5.2 specifies.
  */
 
-const EXP = new Uint8Array(512);
-const LOG = new Uint8Array(256);
+// EXP is doubled so that the sum of two logarithms needs no modulo. Entries from 510 on stay 0:
+// ZERO_LOG, the logarithm given to 0, points there, so a product with 0 is 0 without a branch.
+const ZERO_LOG = 512;
+const EXP = new Uint8Array(2 * ZERO_LOG + 1);
+const LOG = new Uint16Array(256);
+
 {
   let value = 1;
   for (let power = 0; power < 255; power++) {
@@ -13,8 +17,8 @@ const LOG = new Uint8Array(256);
     value <<= 1;
     if (value & 0x100) value ^= 0x11d;
   }
-  // A doubled table spares a modulo in every multiplication.
-  for (let power = 255; power < 512; power++) EXP[power] = EXP[power - 255]!;
+  for (let power = 255; power < 510; power++) EXP[power] = EXP[power - 255]!;
+  LOG[0] = ZERO_LOG;
 }
 
 function multiply(a: number, b: number): number {
@@ -42,16 +46,27 @@ function generator(degree: number): Uint8Array {
   return polynomial;
 }
 
+const generatorLogs = new Map<number, Uint16Array>();
+
+/** Returns the logarithms of the generator's coefficients, ZERO_LOG for a zero coefficient. */
+function generatorLog(degree: number): Uint16Array {
+  let logs = generatorLogs.get(degree);
+  if (logs) return logs;
+  logs = Uint16Array.from(generator(degree), (coefficient) => LOG[coefficient]!);
+  generatorLogs.set(degree, logs);
+  return logs;
+}
+
 /** Computes the `degree` error correction codewords of one block of data codewords. */
 export function errorCorrectionCodewords(data: Uint8Array, degree: number): Uint8Array {
-  const divisor = generator(degree);
+  const divisor = generatorLog(degree);
   const remainder = new Uint8Array(degree);
-  for (const byte of data) {
-    const factor = byte ^ remainder[0]!;
-    remainder.copyWithin(0, 1);
-    remainder[degree - 1] = 0;
-    if (factor === 0) continue;
-    for (let i = 0; i < degree; i++) remainder[i]! ^= multiply(divisor[i]!, factor);
+  const last = degree - 1;
+  for (let j = 0; j < data.length; j++) {
+    // Shift the remainder one codeword left and subtract factor times the generator, in one pass.
+    const factorLog = LOG[data[j]! ^ remainder[0]!]!;
+    for (let i = 0; i < last; i++) remainder[i] = remainder[i + 1]! ^ EXP[factorLog + divisor[i]!]!;
+    remainder[last] = EXP[factorLog + divisor[last]!]!;
   }
   return remainder;
 }

@@ -54,6 +54,11 @@ export class BitBuffer {
       grown.set(this.bytes);
       this.bytes = grown;
     }
+    if (bits === 8 && (this.length & 7) === 0) {
+      this.bytes[this.length >> 3] = value;
+      this.length += 8;
+      return;
+    }
     for (let bit = bits - 1; bit >= 0; bit--, this.length++) {
       if ((value >>> bit) & 1) this.bytes[this.length >> 3]! |= 0x80 >> (this.length & 7);
     }

@@ -25,20 +25,7 @@ export function renderSvg(matrix: QrMatrix, options: SvgOptions = {}): string {
   const dark = options.dark ?? BLACK;
   const light = options.light ?? WHITE;
 
-  // Each run of dark modules in a row is one rectangle: move, right, down, left, close.
-  let path = '';
-  for (let y = 0; y < matrix.size; y++) {
-    let x = 0;
-    while (x < matrix.size) {
-      if (matrix.modules[y * matrix.size + x] === 0) {
-        x++;
-        continue;
-      }
-      const start = x;
-      while (x < matrix.size && matrix.modules[y * matrix.size + x] === 1) x++;
-      path += `M${start + margin} ${y + margin}h${x - start}v1h-${x - start}z`;
-    }
-  }
+  const path = darkPath(matrix, margin);
 
   const background =
     light.a === 0 ? '' : `<rect width="${span}" height="${span}" fill="${hexColour(light)}"${opacity(light)}/>`;
@@ -50,4 +37,60 @@ export function renderSvg(matrix: QrMatrix, options: SvgOptions = {}): string {
 
 function opacity(colour: Rgba): string {
   return colour.a === 255 ? '' : ` fill-opacity="${(colour.a / 255).toFixed(3)}"`;
+}
+
+/**
+ * Writes the path data of the dark modules: each run of dark modules in a row is one rectangle,
+ * `M<x> <y>h<length>v1h-<length>z`. The path is written as ASCII bytes into one buffer, because
+ * concatenating hundreds of short strings costs several times more.
+ */
+function darkPath(matrix: QrMatrix, margin: number): string {
+  const { size, modules } = matrix;
+  let runs = 0;
+  for (let y = 0; y < size; y++) {
+    let previous = 0;
+    for (let i = y * size; i < (y + 1) * size; i++) {
+      if (modules[i] === 1 && previous === 0) runs++;
+      previous = modules[i]!;
+    }
+  }
+  // A rectangle takes at most 9 characters plus four numbers of at most 6 digits each.
+  const out = Buffer.allocUnsafe(runs * 33);
+  let length = 0;
+  const writeNumber = (value: number) => {
+    if (value >= 10) {
+      let digits = 2;
+      for (let limit = 100; value >= limit; limit *= 10) digits++;
+      for (let i = length + digits - 1; i >= length; i--, value = (value / 10) | 0) out[i] = 0x30 + (value % 10);
+      length += digits;
+    } else {
+      out[length++] = 0x30 + value;
+    }
+  };
+
+  for (let y = 0; y < size; y++) {
+    const rowStart = y * size;
+    let x = 0;
+    while (x < size) {
+      if (modules[rowStart + x] === 0) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < size && modules[rowStart + x] === 1) x++;
+      out[length++] = 0x4d; // M
+      writeNumber(start + margin);
+      out[length++] = 0x20; // space
+      writeNumber(y + margin);
+      out[length++] = 0x68; // h
+      writeNumber(x - start);
+      out[length++] = 0x76; // v
+      out[length++] = 0x31; // 1
+      out[length++] = 0x68; // h
+      out[length++] = 0x2d; // -
+      writeNumber(x - start);
+      out[length++] = 0x7a; // z
+    }
+  }
+  return out.toString('latin1', 0, length);
 }
