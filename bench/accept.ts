@@ -1,0 +1,110 @@
+/**
+ * The accept path in local mode: `qrmail serve` as a child process, loaded by autocannon with
+ * POST /images/qrcode, then with GET /healthz on the same server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import autocannon from 'autocannon';
+
+import { startServiceProcess } from '../test/support/service-process.js';
+import { benchUrl } from './render.js';
+import { checkPng, decodeFailures } from './lib.js';
+
+export const CONNECTIONS = 64;
+export const WARMUP_SECONDS = 3;
+export const POST_SECONDS = 10;
+export const HEALTHZ_SECONDS = 5;
+
+/** Figures of one autocannon run; requests per second are sampled once a second. */
+export interface LoadFigures {
+  requestsPerSecond: number;
+  minPerSecond: number;
+  maxPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+export interface AcceptResults {
+  post: LoadFigures;
+  healthz: LoadFigures;
+  autocannonVersion: string;
+}
+
+function figures(result: autocannon.Result): LoadFigures {
+  return {
+    requestsPerSecond: result.requests.average,
+    minPerSecond: result.requests.min,
+    maxPerSecond: result.requests.max,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+export async function benchAccept(log: (line: string) => void, autocannonVersion: string): Promise<AcceptResults> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'qrmail-bench-accept-'));
+  const service = await startServiceProcess({
+    QRMAIL_DATA_DIR: dataDir,
+    QRMAIL_LOG_LEVEL: 'info',
+    QRMAIL_RATE_LIMIT: 'off',
+  });
+  try {
+    let counter = 0;
+    // Some accepted requests, to fetch and decode their images afterwards.
+    const sample: { id: string; url: string }[] = [];
+    // Each connection has one request in flight, so its context stores the URL of that request.
+    const postOptions = (duration: number): autocannon.Options => ({
+      url: `${service.url}/images/qrcode`,
+      connections: CONNECTIONS,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request, context) => {
+            const n = counter++;
+            (context as Record<string, unknown>).url = benchUrl(n);
+            return { ...request, body: JSON.stringify({ url: benchUrl(n), email: `user${n}@example.com` }) };
+          },
+          onResponse: (status, body, context) => {
+            if (status === 202 && sample.length < 8 && counter % 97 === 0) {
+              sample.push({ id: (JSON.parse(body) as { id: string }).id, url: (context as { url: string }).url });
+            }
+          },
+        },
+      ],
+    });
+
+    log(`accept: warm-up, ${WARMUP_SECONDS} s`);
+    await autocannon(postOptions(WARMUP_SECONDS));
+    log(`accept: POST /images/qrcode, ${POST_SECONDS} s at ${CONNECTIONS} connections`);
+    const post = figures(await autocannon(postOptions(POST_SECONDS)));
+    log(`accept: GET /healthz, ${HEALTHZ_SECONDS} s at ${CONNECTIONS} connections`);
+    const healthz = figures(
+      await autocannon({ url: `${service.url}/healthz`, connections: CONNECTIONS, duration: HEALTHZ_SECONDS }),
+    );
+
+    if (sample.length === 0) decodeFailures.push('accept: no accepted request was sampled for decoding');
+    for (const { id, url } of sample) {
+      const response = await fetch(`${service.url}/images/qrcode/${id}.png`);
+      if (!response.ok) {
+        decodeFailures.push(`accept: GET ${id}.png returned ${response.status}`);
+        continue;
+      }
+      await checkPng(`accept image ${id}`, new Uint8Array(await response.arrayBuffer()), url);
+    }
+    return { post, healthz, autocannonVersion };
+  } finally {
+    await service.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
