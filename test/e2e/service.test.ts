@@ -244,3 +244,26 @@ describe('service shutdown', () => {
     expect(delivered.sort()).toEqual([...ids].sort());
   });
 });
+
+describe('service with default limits', () => {
+  it('limits one recipient over HTTP', async () => {
+    const data = makeTempDir();
+    cleanups.push(data.remove);
+    const service = await startServiceProcess({
+      QRMAIL_DATA_DIR: data.path,
+      QRMAIL_RATE_LIMIT: 'on',
+      QRMAIL_RECIPIENT_LIMIT_PER_HOUR: '2',
+    });
+    cleanups.push(() => service.stop());
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push(
+        (await postQrRequest(service, `https://example.com/limited/${i}`, 'limited@example.com')).response.status,
+      );
+    }
+
+    expect(statuses).toEqual([202, 202, 429]);
+    expect(service.output.join('\n')).not.toContain('"level":"error"');
+  });
+});

@@ -199,13 +199,16 @@ function createTransport(config: Config, secrets: SecretStore, logger: Logger): 
 /** Starts the HTTP server; the app is built once the port is known, so its links carry the real port. */
 async function listen(
   config: Config,
-  buildApp: (publicUrl: string) => { fetch: (request: Request) => Response | Promise<Response> },
+  buildApp: (publicUrl: string) => { fetch: (request: Request, env: unknown) => Response | Promise<Response> },
 ): Promise<{ server: ServerType; url: string }> {
-  let fetch: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+  let fetch: (request: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started = serve({ fetch: (request) => fetch(request), hostname: config.host, port: config.port }, () =>
-      resolve(started),
+    // The second argument carries the Node request and socket, which getConnInfo reads for the client address.
+    const started = serve(
+      { fetch: (request, env) => fetch(request, env), hostname: config.host, port: config.port },
+      () => resolve(started),
     );
     started.once('error', reject);
   });
