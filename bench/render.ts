@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
 
 import QRCode from 'qrcode';
 
+import { ZxingVerifier } from '../src/adapters/zxing/index.js';
+import { verifyCode } from '../src/core/render.js';
+import { resolveRenderOptions } from '../src/core/render-options.js';
 import { encodeQr, renderPng, renderSvg } from '../src/qr/index.js';
 import { checkPng, checkSvg, measureRate, measureRateSync, summarise, type RateSample } from './lib.js';
 
@@ -49,6 +52,8 @@ export interface RenderResults {
     colourType: number;
   };
   svg: { qrmail: RateSample; nodeQrcode: RateSample; ratio: RateSample };
+  /** The decoder check that every stored code passes: zxing-wasm on a 2-pixel-a-module raster. */
+  verify: RateSample;
   versions: { qrcode: string; pythonQrcode: string | undefined; pillow: string | undefined };
 }
 
@@ -118,6 +123,13 @@ export async function benchRender(log: (line: string) => void): Promise<RenderRe
     rmSync(pngPath, { force: true });
   }
 
+  // The check the accept flow runs before storing a code, measured on its own.
+  log('render: decoder check');
+  const verifier = new ZxingVerifier();
+  const defaults = resolveRenderOptions({});
+  const verifyOnce = (n: number) => verifyCode(verifier, encodeQr(benchUrl(n), { level: 'M' }), defaults, benchUrl(n));
+  const verify = await measureRate(verifyOnce, { warmupMs: 1000, runs: ROUNDS, runMs: 500 });
+
   const samplePng = renderQrmailPng(0);
   return {
     png: {
@@ -136,6 +148,7 @@ export async function benchRender(log: (line: string) => void): Promise<RenderRe
       colourType: samplePng[25]!,
     },
     svg: { qrmail: summarise(svgRuns.qrmail), nodeQrcode: summarise(svgRuns.node), ratio: summarise(ratios.svgVsNode) },
+    verify,
     versions: {
       qrcode: (JSON.parse(readFileSync('node_modules/qrcode/package.json', 'utf8')) as { version: string }).version,
       pythonQrcode: pythonCheck.versions?.qrcode,
