@@ -1,20 +1,10 @@
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
-import { LocalEventQueue } from '../../src/adapters/local-events/index.js';
 import { SharpLogoRenderer } from '../../src/adapters/sharp-logo/index.js';
-import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
-import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
-import { systemClock } from '../../src/core/ports.js';
-import { createApp } from '../../src/http/app.js';
-import { captureLogger } from '../support/log-capture.js';
+import { createAppFixture } from '../support/app-fixture.js';
 import { decodeQrImage } from '../support/qr-decoder.js';
-import { makeTempDir } from '../support/temp.js';
 import { zbarDecode } from '../support/zbar.js';
 
 const URL = 'https://example.com/with-logo';
@@ -24,27 +14,12 @@ afterEach(() => {
 });
 
 function createFixture(withLogos = true) {
-  const folder = makeTempDir();
-  cleanups.push(folder.remove);
-  const db = new Database(join(folder.path, 'qrmail.db'));
-  cleanups.push(() => db.close());
-  const queue = new LocalEventQueue(db);
-  const store = new FsObjectStore({
-    root: join(folder.path, 'objects'),
-    bucket: 'qrmail-images',
-    onObjectCreated: (record) => queue.append(record),
-  });
-  const app = createApp({
-    store,
-    records: new SqliteRequestRecords(db),
-    verifier: new ZxingVerifier(),
-    ...(withLogos ? { logos: new SharpLogoRenderer() } : {}),
-    clock: systemClock,
-    logger: captureLogger().logger,
-    publicUrl: 'https://qr.example.com',
+  const fixture = createAppFixture({
     maxBodyBytes: 128 * 1024,
+    ...(withLogos ? { logos: new SharpLogoRenderer() } : {}),
   });
-  return { app, store, queue };
+  cleanups.push(fixture.close);
+  return fixture;
 }
 
 /** A red disc on transparency, with EXIF that must not survive. */

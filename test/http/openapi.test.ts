@@ -1,20 +1,10 @@
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
-import { LocalEventQueue } from '../../src/adapters/local-events/index.js';
-import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
-import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
-import { systemClock } from '../../src/core/ports.js';
 import { renderOptionFields } from '../../src/core/render-options.js';
 import { parsePreviewQuery, parseQrRequest } from '../../src/core/schema.js';
 import { SharpImageChecker } from '../../src/adapters/sharp-images/index.js';
-import { createApp } from '../../src/http/app.js';
 import { ERROR_CODES } from '../../src/http/openapi.js';
-import { captureLogger } from '../support/log-capture.js';
-import { makeTempDir } from '../support/temp.js';
+import { createAppFixture } from '../support/app-fixture.js';
 
 type Json = Record<string, any>;
 
@@ -24,24 +14,7 @@ afterEach(() => {
 });
 
 function createTestApp() {
-  const folder = makeTempDir();
-  cleanups.push(folder.remove);
-  const db = new Database(join(folder.path, 'qrmail.db'));
-  cleanups.push(() => db.close());
-  const queue = new LocalEventQueue(db);
-  const store = new FsObjectStore({
-    root: join(folder.path, 'objects'),
-    bucket: 'qrmail-images',
-    onObjectCreated: (record) => queue.append(record),
-  });
-  return createApp({
-    store,
-    records: new SqliteRequestRecords(db),
-    verifier: new ZxingVerifier(),
-    clock: systemClock,
-    logger: captureLogger().logger,
-    publicUrl: 'https://qr.example.com',
-    maxBodyBytes: 16 * 1024,
+  const fixture = createAppFixture({
     uploads: {
       images: new SharpImageChecker({ maxPixelsPerSide: 1000 }),
       maxUploadBytes: 1024 * 1024,
@@ -49,6 +22,8 @@ function createTestApp() {
       presignSeconds: 60,
     },
   });
+  cleanups.push(fixture.close);
+  return fixture.app;
 }
 
 async function fetchDocument(app: ReturnType<typeof createTestApp>): Promise<Json> {

@@ -1,21 +1,12 @@
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
-import { LocalEventQueue } from '../../src/adapters/local-events/index.js';
-import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
 import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
 import type { QrVerifier } from '../../src/core/ports.js';
-import { systemClock } from '../../src/core/ports.js';
-import { createApp } from '../../src/http/app.js';
 import { encodeQr } from '../../src/qr/index.js';
-import { captureLogger } from '../support/log-capture.js';
+import { createAppFixture } from '../support/app-fixture.js';
 import { decodeQrImage } from '../support/qr-decoder.js';
-import { makeTempDir } from '../support/temp.js';
 import { zbarDecode } from '../support/zbar.js';
 
 const cleanups: (() => void)[] = [];
@@ -24,26 +15,9 @@ afterEach(() => {
 });
 
 function createFixture(verifier: QrVerifier = new ZxingVerifier()) {
-  const folder = makeTempDir();
-  cleanups.push(folder.remove);
-  const db = new Database(join(folder.path, 'qrmail.db'));
-  cleanups.push(() => db.close());
-  const queue = new LocalEventQueue(db);
-  const store = new FsObjectStore({
-    root: join(folder.path, 'objects'),
-    bucket: 'qrmail-images',
-    onObjectCreated: (record) => queue.append(record),
-  });
-  const app = createApp({
-    store,
-    records: new SqliteRequestRecords(db),
-    verifier,
-    clock: systemClock,
-    logger: captureLogger().logger,
-    publicUrl: 'https://qr.example.com',
-    maxBodyBytes: 16 * 1024,
-  });
-  return { app, store, queue };
+  const fixture = createAppFixture({ verifier });
+  cleanups.push(fixture.close);
+  return fixture;
 }
 
 const app = () => createFixture().app;

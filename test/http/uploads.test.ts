@@ -1,21 +1,13 @@
-import { join } from 'node:path';
-
-import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { FsObjectStore } from '../../src/adapters/fs-store/index.js';
-import { LocalEventQueue } from '../../src/adapters/local-events/index.js';
 import { S3ObjectStore } from '../../src/adapters/s3-store/index.js';
 import { SharpImageChecker } from '../../src/adapters/sharp-images/index.js';
-import { SqliteRequestRecords } from '../../src/adapters/sqlite-records/index.js';
-import { ZxingVerifier } from '../../src/adapters/zxing/index.js';
 import type { Clock, ObjectStore } from '../../src/core/ports.js';
 import { createApp } from '../../src/http/app.js';
 import { startLocalS3 } from '../support/aws/s3rver.js';
-import { captureLogger } from '../support/log-capture.js';
+import { createAppFixture } from '../support/app-fixture.js';
 import { decodeQrImage } from '../support/qr-decoder.js';
-import { makeTempDir } from '../support/temp.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -25,26 +17,9 @@ afterEach(async () => {
 function createFixture(
   options: { store?: ObjectStore; linkTtlDays?: number; clock?: Clock; maxUploadBytes?: number } = {},
 ) {
-  const folder = makeTempDir();
-  cleanups.push(folder.remove);
-  const db = new Database(join(folder.path, 'qrmail.db'));
-  cleanups.push(() => db.close());
-  const queue = new LocalEventQueue(db);
-  const store =
-    options.store ??
-    new FsObjectStore({
-      root: join(folder.path, 'objects'),
-      bucket: 'qrmail-images',
-      onObjectCreated: (record) => queue.append(record),
-    });
-  const app = createApp({
-    store,
-    records: new SqliteRequestRecords(db),
-    verifier: new ZxingVerifier(),
-    clock: options.clock ?? { now: () => new Date() },
-    logger: captureLogger().logger,
-    publicUrl: 'https://qr.example.com',
-    maxBodyBytes: 16 * 1024,
+  const fixture = createAppFixture({
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     uploads: {
       images: new SharpImageChecker({ maxPixelsPerSide: 1000 }),
       maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024,
@@ -52,7 +27,8 @@ function createFixture(
       presignSeconds: 60,
     },
   });
-  return { app, store, queue };
+  cleanups.push(fixture.close);
+  return fixture;
 }
 
 /** A photo-like JPEG with EXIF GPS data that must not be stored. */
