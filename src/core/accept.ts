@@ -1,5 +1,5 @@
 import { RateLimitError, RequestError } from './errors.js';
-import { newRequestId, qrObjectKey } from './ids.js';
+import { newRequestId, qrObjectKey, svgObjectKey } from './ids.js';
 import { encodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, Logger, LogoRenderer, ObjectStore, QrVerifier, RateLimiter, RequestRecords } from './ports.js';
 import { renderCode, verifyCode, VERIFY_MODULE_PIXELS } from './render.js';
@@ -102,11 +102,6 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
     'request accepted',
   );
   return { id, objectKey, status: 'queued', createdAt, format: request.options.format };
-}
-
-/** Returns the key of a code's SVG, stored beside its PNG. */
-export function svgObjectKey(pngKey: string): string {
-  return pngKey.replace(/\.png$/, '.svg');
 }
 
 async function checkRecipientLimits(deps: AcceptDependencies, email: string): Promise<void> {

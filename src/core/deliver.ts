@@ -4,7 +4,7 @@ import { composeReadyMail } from '../mail/compose.js';
 import { PoisonObjectError, SendError } from './errors.js';
 import type { S3EventRecord } from './events.js';
 import { decodeEventKey, isS3EventRecord } from './events.js';
-import { isRequestId, QR_KEY_PREFIX } from './ids.js';
+import { isRequestId, QR_KEY_PREFIX, svgObjectKey } from './ids.js';
 import { decodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
 import { checkEmailAddress } from './schema.js';
@@ -108,8 +108,7 @@ export async function deliverObjectCreated(
     return { result: 'busy', requestId };
   }
 
-  const svg =
-    object.metadata[SVG_METADATA_KEY] === '1' ? await deps.store.get(key.replace(/\.png$/, '.svg')) : undefined;
+  const svg = object.metadata[SVG_METADATA_KEY] === '1' ? await deps.store.get(svgObjectKey(key)) : undefined;
   const message = composeReadyMail({
     requestId,
     url: fields.url,

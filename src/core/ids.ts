@@ -15,6 +15,11 @@ export function isRequestId(value: string): boolean {
 /** The prefix under which QR codes are stored; the mailer's events are filtered to it. */
 export const QR_KEY_PREFIX = 'qrcodes/';
 
+/** Returns the key of a code's SVG, stored beside its PNG. */
+export function svgObjectKey(pngKey: string): string {
+  return pngKey.replace(/\.png$/, '.svg');
+}
+
 /** Returns the object key of a request's QR code, made from its id and never from user input. */
 export function qrObjectKey(requestId: string): string {
   return `${QR_KEY_PREFIX}${requestId}.png`;

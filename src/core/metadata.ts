@@ -37,6 +37,21 @@ export function decodeMetadataValue(value: string): string {
   return decodeURIComponent(value);
 }
 
+/**
+ * Returns why S3 would reject `metadata` (a key or value that is not printable US-ASCII, or more
+ * than 2 KB in all), or undefined when it is valid. Both object stores check it before writing.
+ */
+export function metadataProblem(metadata: Record<string, string>): string | undefined {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!/^[\x20-\x7e]*$/.test(key) || !/^[\x20-\x7e]*$/.test(value)) {
+      return `metadata ${JSON.stringify(key)} is not printable US-ASCII, which S3 requires`;
+    }
+  }
+  const total = metadataBytes(metadata);
+  if (total > MAX_METADATA_BYTES) return `metadata is ${total} bytes; S3 allows at most ${MAX_METADATA_BYTES}`;
+  return undefined;
+}
+
 /** Counts metadata the way S3 does: the UTF-8 bytes of every key and value. */
 export function metadataBytes(metadata: Record<string, string>): number {
   let total = 0;

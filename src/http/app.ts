@@ -4,9 +4,9 @@ import { requestId, type RequestIdVariables } from 'hono/request-id';
 
 import { createHash } from 'node:crypto';
 
-import { acceptQrRequest, svgObjectKey, type AcceptDependencies } from '../core/accept.js';
+import { acceptQrRequest, type AcceptDependencies } from '../core/accept.js';
 import { RequestError } from '../core/errors.js';
-import { isRequestId, qrObjectKey } from '../core/ids.js';
+import { isRequestId, qrObjectKey, svgObjectKey } from '../core/ids.js';
 import type { RequestRecord } from '../core/ports.js';
 import { renderCode } from '../core/render.js';
 import { parsePreviewQuery } from '../core/schema.js';

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 import { objectCreatedRecord, type S3EventRecord } from '../../core/events.js';
-import { MAX_METADATA_BYTES, metadataBytes } from '../../core/metadata.js';
+import { metadataProblem } from '../../core/metadata.js';
 import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports.js';
 
 /** Receives each ObjectCreated record after the object is durably stored. */
@@ -150,15 +150,8 @@ export class FsObjectStore implements ObjectStore {
 }
 
 function checkMetadata(metadata: Record<string, string>): void {
-  for (const [key, value] of Object.entries(metadata)) {
-    if (!/^[\x20-\x7e]*$/.test(key) || !/^[\x20-\x7e]*$/.test(value)) {
-      throw new InvalidObjectError(`metadata ${JSON.stringify(key)} is not printable US-ASCII, which S3 requires`);
-    }
-  }
-  const total = metadataBytes(metadata);
-  if (total > MAX_METADATA_BYTES) {
-    throw new InvalidObjectError(`metadata is ${total} bytes; S3 allows at most ${MAX_METADATA_BYTES}`);
-  }
+  const problem = metadataProblem(metadata);
+  if (problem !== undefined) throw new InvalidObjectError(problem);
 }
 
 async function writeFileDurably(path: string, content: Uint8Array): Promise<void> {

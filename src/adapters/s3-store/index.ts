@@ -1,7 +1,7 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { MAX_METADATA_BYTES, metadataBytes } from '../../core/metadata.js';
+import { metadataProblem } from '../../core/metadata.js';
 import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports.js';
 
 /** Raised for metadata that S3 would reject, before anything is sent. */
@@ -82,13 +82,6 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 function checkMetadata(metadata: Record<string, string>): void {
-  for (const [key, value] of Object.entries(metadata)) {
-    if (!/^[\x20-\x7e]*$/.test(key) || !/^[\x20-\x7e]*$/.test(value)) {
-      throw new InvalidMetadataError(`metadata ${JSON.stringify(key)} is not printable US-ASCII, which S3 requires`);
-    }
-  }
-  const total = metadataBytes(metadata);
-  if (total > MAX_METADATA_BYTES) {
-    throw new InvalidMetadataError(`metadata is ${total} bytes; S3 allows at most ${MAX_METADATA_BYTES}`);
-  }
+  const problem = metadataProblem(metadata);
+  if (problem !== undefined) throw new InvalidMetadataError(problem);
 }
