@@ -9,7 +9,7 @@ try {
   // A negative code means the command keeps running (the server) and sets its own exit code.
   if (code >= 0) process.exitCode = code;
 } catch (error) {
-  // Configuration errors carry a message that says what to fix; anything else shows its stack.
+  // Configuration errors carry a message that names the fix; anything else shows its stack.
   process.stderr.write(`qrmail: ${error?.name === 'ConfigurationError' ? error.message : (error?.stack ?? error)}\n`);
   process.exitCode = 1;
 }

@@ -19,7 +19,7 @@ interface FaultClass {
   expected: 'sent' | 'failed' | 'parked';
   step?: 'onRecipient' | 'onMessage';
   reply?: FaultReply;
-  /** A rejected login instead of a reply: the secret holds a wrong password until replay. */
+  /** A rejected login instead of a reply: the secret contains a wrong password until replay. */
   login?: boolean;
 }
 

@@ -23,7 +23,7 @@ export async function runClientCommand(command: 'make' | 'send' | 'batch', argv:
       process.stderr.write(`qrmail ${command}: ${(error as Error).message}\n`);
       return 2;
     }
-    // The service rejected the request or could not be reached; its message says why.
+    // The service rejected the request or could not be reached; its message gives the reason.
     if (error instanceof ServiceError) {
       process.stderr.write(`qrmail ${command}: ${error.message}\n`);
       return 1;

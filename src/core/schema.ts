@@ -14,7 +14,7 @@ export interface QrRequest {
   logo: string | undefined;
 }
 
-/** Longest logo data URL: 64 KiB of image in base64, plus its prefix. */
+/** Maximum length of a logo data URL: 64 KiB of image in base64, plus its prefix. */
 const MAX_LOGO_DATA_URL = 90_000;
 
 /** RFC 5321 limits: 64 octets for the local part, 254 for a whole forward path address. */

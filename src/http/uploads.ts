@@ -29,7 +29,7 @@ export interface UploadOptions {
 /**
  * Mounts `POST /images` (an image as multipart/form-data with `file` and `email`, or as the raw
  * body with its image content type and `?email=`) and `GET /i/{id}`, the short link the code holds.
- * Without an email, `POST /images` only stores the image and answers 201 with its link.
+ * Without an email, `POST /images` only stores the image and returns 201 with its link.
  */
 export function mountUploadRoutes(
   app: Hono<{ Variables: RequestIdVariables }>,

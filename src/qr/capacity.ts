@@ -58,7 +58,7 @@ export function checkCapacity(text: string, level: ErrorCorrectionLevel, eci: 'a
   return { fits, mode, length: text.length, limit: VERSION_40_CAPACITY[mode][level], unit: 'characters' };
 }
 
-/** The most bytes one byte segment holds in a version-40 symbol, with or without the UTF-8 ECI. */
+/** The maximum bytes one byte segment fits in a version-40 symbol, with or without the UTF-8 ECI. */
 export function maxByteSegment(level: ErrorCorrectionLevel, withEci: boolean): number {
   const bits = dataCodewords(40, level) * 8 - (withEci ? 12 : 0) - 4 - 16;
   return Math.floor(bits / 8);

@@ -32,7 +32,7 @@ export interface EncodeOptions {
   level: ErrorCorrectionLevel;
   /**
    * `auto` (the default) declares UTF-8 with ECI 26 when the text is not ASCII, so that readers
-   * that assume ISO-8859-1 decode it right; `off` leaves the declaration out.
+   * that assume ISO-8859-1 decode it right. `off` leaves the declaration out.
    */
   eci?: 'auto' | 'off';
   /** A mask pattern from 0 to 7; by default the one with the lowest penalty score. */
@@ -62,7 +62,7 @@ export class QrCapacityError extends RangeError {
 const PAD_CODEWORDS = [0xec, 0x11];
 
 /**
- * Encodes `text` as the smallest QR symbol that holds it at the given level: numeric and
+ * Encodes `text` as the smallest QR symbol that fits it at the given level: numeric and
  * alphanumeric segments where they are shorter, UTF-8 bytes elsewhere, never Kanji mode.
  * Throws `QrCapacityError` when no version fits, and `RangeError` for an invalid option.
  */

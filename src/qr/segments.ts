@@ -164,7 +164,7 @@ function byteSegment(text: string): Segment {
   return { mode: 'byte', text, bytes, count: bytes.length };
 }
 
-/** The ECI segment that declares the byte segments after it to be UTF-8. */
+/** Returns the ECI segment that declares the byte segments after it to be UTF-8. */
 export function utf8EciSegment(): Segment {
   return { mode: 'eci', text: '', bytes: new Uint8Array(0), count: UTF8_ECI };
 }

@@ -21,7 +21,7 @@ import {
 const FAKE_PASSWORD = 'fake-Pa55word-3c1e9d7b40a2';
 
 /** Names of variables that would contain a credential, not the name of one. */
-// QRMAIL_API_KEY_HASHES holds SHA-256 hashes, which reveal no key, so it is not a credential.
+// QRMAIL_API_KEY_HASHES contains SHA-256 hashes, which reveal no key, so it is not a credential.
 const CREDENTIAL_NAME = /PASS|PWD|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY(?!_HASHES)/i;
 /** Values that contain a credential. */
 const CREDENTIAL_VALUE = /password|passwd|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;

@@ -17,7 +17,7 @@ export interface CrashScenarioOptions {
   deliveryConcurrency: number;
   /** Range of the random time each run lasts before its kill, in milliseconds. */
   runMs: [number, number];
-  /** Longest wait for the backlog to drain after the last start. */
+  /** Maximum wait for the backlog to drain after the last start. */
   drainTimeoutMs: number;
 }
 

@@ -45,11 +45,11 @@ export interface ReceivedMessage {
   user: string | undefined;
 }
 
-/** A decision a test makes for one SMTP command: accept, or answer with an error reply. */
+/** A decision a test makes for one SMTP command: accept, or reply with an error. */
 export type FaultReply = { code: number; message: string } | 'drop' | undefined;
 
 /**
- * A decision a test makes for one SMTP command and recipient: accept (undefined), answer with an
+ * A decision a test makes for one SMTP command and recipient: accept (undefined), reply with an
  * error reply, or `'drop'` the connection without a reply (after the body, the message counts as received).
  */
 export type FaultHook = (session: SMTPServerSession, recipient: string) => FaultReply | Promise<FaultReply>;

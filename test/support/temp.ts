@@ -8,7 +8,7 @@ export function makeTempDir(prefix = 'qrmail-test-'): { path: string; remove: ()
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Writes a secrets file readable by its owner only, as the README tells users to. */
+/** Writes a secrets file readable by its owner only, as the README instructs. */
 export function writeSecretsFile(path: string, secrets: Record<string, unknown>): void {
   writeFileSync(path, JSON.stringify(secrets), { mode: 0o600 });
 }

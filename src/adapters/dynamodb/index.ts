@@ -10,7 +10,7 @@ import {
 import type { ClaimResult, DeliveryLedger, RequestRecord, RequestRecords, RequestStatus } from '../../core/ports.js';
 
 /**
- * One DynamoDB table holds both request records (`pk = request#<id>`) and delivery ledger
+ * One DynamoDB table contains both request records (`pk = request#<id>`) and delivery ledger
  * entries (`pk = delivery#<bucket>/<key>#<version>`). `expiresAt` (seconds since the epoch) is
  * the table's TTL attribute, so old entries go away on their own.
  */
@@ -151,7 +151,7 @@ export class DynamoRequestRecords implements RequestRecords {
 
 /**
  * The delivery ledger in DynamoDB. Each claim is one conditional write, so of two Lambda
- * invocations that get the same event, one wins and the other sees `in_progress`.
+ * invocations that get the same event, one wins and the other gets `in_progress`.
  *
  * Written by hand rather than with Powertools idempotency: that utility wraps a whole function
  * and replays its stored result, while the deliver flow claims, then completes or releases,

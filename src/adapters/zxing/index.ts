@@ -7,8 +7,8 @@ import type { QrVerifier, RasterImage } from '../../core/ports.js';
 
 /**
  * Decodes QR codes with zxing-wasm (ZXing-C++ compiled to WebAssembly), a decoder written apart
- * from qrmail's encoder. The .wasm file is read from disk: by default from node_modules, in a
- * Lambda bundle from beside the handler; the library's default would fetch it from a CDN.
+ * from qrmail's encoder. The .wasm file is read from disk: by default from node_modules, and in a
+ * Lambda bundle from beside the handler. The library's default would fetch it from a CDN.
  */
 export class ZxingVerifier implements QrVerifier {
   private readonly ready: Promise<unknown>;

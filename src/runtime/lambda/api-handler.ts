@@ -34,8 +34,8 @@ export const handler = createApiHandler({
   clientAddress: (c) =>
     (c.env as { event?: { requestContext?: { http?: { sourceIp?: string } } } }).event?.requestContext?.http?.sourceIp,
   apiKeyHashes: config.apiKeyHashes,
-  // NOTE: the Lambda bundle carries no image library, so uploads go to the local service only;
-  // short links to images already in the bucket redirect to pre-signed S3 URLs.
+  // NOTE: the Lambda bundle carries no image library, so uploads go to the local service only.
+  // Short links to images already in the bucket still redirect to pre-signed S3 URLs.
   uploads: { images: undefined, maxUploadBytes: 10 * 1024 * 1024, linkTtlDays: undefined, presignSeconds: 900 },
   clock: systemClock,
   logger,

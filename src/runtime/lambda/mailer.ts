@@ -44,7 +44,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
 }
 
 /**
- * Creates the mailer's SQS handler. Each message holds an S3 event notification; the handler
+ * Creates the mailer's SQS handler. Each message contains an S3 event notification, and the handler
  * runs the deliver flow on each of its records and returns the ids of the messages to retry,
  * so SQS redelivers only those (partial batch response).
  */
@@ -90,7 +90,7 @@ export function createMailerHandler(options: {
         case 'retry':
           throw new RetryLaterError(outcome.error.message);
         case 'busy':
-          throw new RetryLaterError('another invocation holds the delivery claim');
+          throw new RetryLaterError('another invocation has the delivery claim');
         case 'failed':
         case 'parked':
         case 'poison':

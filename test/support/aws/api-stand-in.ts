@@ -17,7 +17,7 @@ export interface ForcedError {
 }
 
 /**
- * A local HTTP server that answers the few AWS API calls qrmail makes outside S3 and DynamoDB,
+ * A local HTTP server that responds to the few AWS API calls qrmail makes outside S3 and DynamoDB,
  * in their wire formats: Secrets Manager's GetSecretValue and SQS's SendMessage (JSON protocol,
  * chosen by the X-Amz-Target header) and SES v2's SendEmail (REST JSON). AWS itself cannot run
  * here, so this is the one part of the tests that stands in for a service.

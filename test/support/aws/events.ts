@@ -71,7 +71,7 @@ function sqsRecord(body: string, receiveCount: number): SQSRecord {
   };
 }
 
-/** The S3 event notification body for one created object, with the key encoded as S3 encodes it. */
+/** Builds the S3 event notification body for one created object, with the key encoded as S3 encodes it. */
 export function s3NotificationBody(bucket: string, key: string, eTag: string, size = 1000): string {
   const record = objectCreatedRecord({
     bucket,
@@ -86,7 +86,7 @@ export function s3NotificationBody(bucket: string, key: string, eTag: string, si
   return JSON.stringify({ Records: [record] });
 }
 
-/** The message S3 puts on the queue once when a notification is configured. */
+/** Returns the message S3 puts on the queue once when a notification is configured. */
 export function s3TestEventBody(bucket: string): string {
   return JSON.stringify({
     Service: 'Amazon S3',
@@ -98,7 +98,7 @@ export function s3TestEventBody(bucket: string): string {
   });
 }
 
-/** A Lambda context with the fields the batch processor reads. */
+/** Builds a Lambda context with the fields the batch processor reads. */
 export function lambdaContext(): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
