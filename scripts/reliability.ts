@@ -164,7 +164,7 @@ ${crashRows.join('\n')}
 
 "Lost" counts accepted requests that no email reached. A duplicate is a second email for one
 request. The only way qrmail sends twice is a crash after the SMTP server accepted a message and
-before the delivery's claim in the ledger was completed: the next start drops the open claim and the
+before the request was marked sent and its claim in the ledger completed: the next start drops the open claim and the
 event is delivered again. "Duplicates across a kill" counts the duplicates whose two copies a kill
 separates; any duplicate outside that window would be a fault.
 

@@ -127,12 +127,15 @@ export async function deliverObjectCreated(
     return recordFailure(deps, requestLogger, requestId, attempt, error);
   }
 
-  // NOTE: a crash from here until the ledger entry is completed is the one way to send twice.
+  // NOTE: a crash from here until the request is marked sent is the one way to send twice.
   // The SMTP server has the message, but the claim's lease runs out (on one machine, the next
   // start drops the claim), so the event is delivered again.
+  // The record is marked before the ledger entry is completed: the other order could leave a
+  // request queued for ever when a crash fell between the two, because the completed entry
+  // makes every later delivery of its event a duplicate.
   const sentAt = deps.clock.now();
-  await deps.ledger.complete(deliveryKey, owner, sentAt);
   await deps.records.markSent(requestId, { at: sentAt, messageId: receipt.messageId });
+  await deps.ledger.complete(deliveryKey, owner, sentAt);
   requestLogger.info({ messageId: receipt.messageId, destination: receipt.destination }, 'email sent');
   return { result: 'sent', requestId, messageId: receipt.messageId };
 }

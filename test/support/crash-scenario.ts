@@ -105,24 +105,33 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
         await clients;
       } else {
         await sleep(Math.max(0, killAt - Date.now()));
-        killTimes.push(Date.now());
         await service.kill();
+        // The process is gone once kill() resolves; a message it sent until then is before the kill.
+        killTimes.push(Date.now());
         stopSending = true;
         await clients;
       }
     }
 
-    // Drain: wait until every accepted request has an email, or the time runs out.
+    // Drain: wait until every accepted request has an email and a final status, or the time runs out.
+    // An email alone is not enough: a copy sent before a kill can arrive while the redelivery that
+    // will mark the request sent is still in flight.
     const deadline = Date.now() + options.drainTimeoutMs;
     const emailedIds = () => new Set(smtp.messages.map(requestIdOf));
-    while (Date.now() < deadline && [...accepted.values()].some((id) => !emailedIds().has(id))) await sleep(50);
+    const statusOf = async (id: string) =>
+      ((await (await fetch(`${service!.url}/images/qrcode/${id}`)).json()) as { status: string }).status;
+    let notSent = accepted.size;
+    while (Date.now() < deadline) {
+      const emailed = emailedIds();
+      if ([...accepted.values()].every((id) => emailed.has(id))) {
+        const statuses = await Promise.all([...accepted.values()].map(statusOf));
+        notSent = statuses.filter((status) => status !== 'sent').length;
+        if (notSent === 0) break;
+      }
+      await sleep(50);
+    }
     await sleep(300);
 
-    let notSent = 0;
-    for (const id of accepted.values()) {
-      const status = (await (await fetch(`${service!.url}/images/qrcode/${id}`)).json()) as { status: string };
-      if (status.status !== 'sent') notSent++;
-    }
     await service!.stop();
 
     for (const message of smtp.messages) {
