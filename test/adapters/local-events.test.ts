@@ -60,12 +60,12 @@ describe('LocalEventQueue append', () => {
     expect(claimed[0]!.attempt).toBe(1);
   });
 
-  it('emits available', () => {
+  it('emits available once the event is committed', async () => {
     const { queue } = createQueue();
     let notified = 0;
     queue.on('available', () => notified++);
 
-    queue.append(recordFor('qrcodes/one.png'), T0);
+    await queue.append(recordFor('qrcodes/one.png'), T0);
 
     expect(notified).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 import { objectCreatedRecord, type S3EventRecord } from '../../core/events.js';
@@ -46,6 +46,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly onObjectCreated: ObjectCreatedListener;
   private readonly region: string;
   private lastSequence = 0n;
+  /** Folders known to exist, so each is created once. */
+  private readonly folders = new Set<string>();
+  private readonly folderFlusher = new FolderFlusher();
 
   constructor(options: FsObjectStoreOptions) {
     this.bucket = options.bucket;
@@ -71,8 +74,10 @@ export class FsObjectStore implements ObjectStore {
       lastModified: new Date().toISOString(),
     };
 
-    await writeFileDurably(dataPath, input.body);
-    await writeFileDurably(metaPath, Buffer.from(JSON.stringify(attributes)));
+    await Promise.all([
+      this.writeDurably(dataPath, input.body),
+      this.writeDurably(metaPath, Buffer.from(JSON.stringify(attributes))),
+    ]);
 
     await this.onObjectCreated(
       objectCreatedRecord({
@@ -124,6 +129,24 @@ export class FsObjectStore implements ObjectStore {
     };
   }
 
+  /**
+   * Writes a file to a temporary name, flushes it, renames it into place and flushes its folder,
+   * so that a crash leaves either no file or the whole file.
+   */
+  private async writeDurably(path: string, content: Uint8Array): Promise<void> {
+    const folder = dirname(path);
+    if (!this.folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    }
+    const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    // `flush` calls fsync before the file is closed.
+    await writeFile(temporary, content, { flush: true });
+    await rename(temporary, path);
+    // The rename itself is durable only once the folder is flushed.
+    await this.folderFlusher.flush(folder);
+  }
+
   /** Maps a key to a path, rejecting any key that would resolve outside `base`. */
   private pathFor(base: string, key: string, suffix: string): string {
     if (
@@ -154,23 +177,49 @@ function checkMetadata(metadata: Record<string, string>): void {
   if (problem !== undefined) throw new InvalidObjectError(problem);
 }
 
-async function writeFileDurably(path: string, content: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temporary, 'w');
-  try {
-    await file.writeFile(content);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, path);
+/** Callers waiting for one folder's flush. */
+interface FolderQueue {
+  running: boolean;
+  waiting: { resolve: () => void; reject: (error: unknown) => void }[];
+}
 
-  // The rename itself is durable only once the folder is flushed.
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
+/**
+ * Flushes folders to disk, sharing one fsync among the renames that wait for the same folder. A
+ * caller's rename happened before it asks, so a flush that starts after the ask covers it; while
+ * one flush runs, new callers wait for the next, which then serves them all.
+ */
+class FolderFlusher {
+  private readonly folders = new Map<string, FolderQueue>();
+
+  flush(folder: string): Promise<void> {
+    let queue = this.folders.get(folder);
+    if (queue === undefined) {
+      queue = { running: false, waiting: [] };
+      this.folders.set(folder, queue);
+    }
+    const waiting = queue.waiting;
+    const promise = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    if (!queue.running) void this.run(folder, queue);
+    return promise;
+  }
+
+  private async run(folder: string, queue: FolderQueue): Promise<void> {
+    queue.running = true;
+    while (queue.waiting.length > 0) {
+      const waiting = queue.waiting;
+      queue.waiting = [];
+      try {
+        const handle = await open(folder, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        for (const caller of waiting) caller.resolve();
+      } catch (error) {
+        for (const caller of waiting) caller.reject(error);
+      }
+    }
+    queue.running = false;
   }
 }

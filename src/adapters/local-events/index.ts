@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
 
 import type { S3EventRecord } from '../../core/events.js';
+import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
 
 /** An event taken from the queue for one delivery attempt. */
 export interface ClaimedEvent {
@@ -29,10 +30,13 @@ export interface DeadLetter {
  */
 export class LocalEventQueue extends EventEmitter {
   private readonly db: Database;
+  private readonly writes: SqliteWriter;
 
-  constructor(db: Database) {
+  /** `writes` runs the changes of single events; by default each commits on its own at once. */
+  constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     super();
     this.db = db;
+    this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,11 +52,14 @@ export class LocalEventQueue extends EventEmitter {
     `);
   }
 
-  /** Appends an event; it is on disk when this returns. */
-  append(record: S3EventRecord, now: Date = new Date()): void {
-    this.db
-      .prepare(`INSERT INTO events (record, state, available_at, updated_at) VALUES (?, 'pending', ?, ?)`)
-      .run(JSON.stringify(record), now.getTime(), now.getTime());
+  /** Appends an event; it is on disk when the promise resolves. */
+  async append(record: S3EventRecord, now: Date = new Date()): Promise<void> {
+    const text = JSON.stringify(record);
+    await this.writes.run(() =>
+      this.db
+        .prepare(`INSERT INTO events (record, state, available_at, updated_at) VALUES (?, 'pending', ?, ?)`)
+        .run(text, now.getTime(), now.getTime()),
+    );
     this.emit('available');
   }
 
@@ -80,29 +87,40 @@ export class LocalEventQueue extends EventEmitter {
   }
 
   /** Removes an event whose delivery ended (sent, duplicate, ignored or failed). */
-  complete(id: number): void {
-    this.db.prepare(`DELETE FROM events WHERE id = ?`).run(id);
+  async complete(id: number): Promise<void> {
+    await this.writes.run(() => this.db.prepare(`DELETE FROM events WHERE id = ?`).run(id));
   }
 
   /**
    * Puts a claimed event back to be claimed again at `availableAt`. With `countAttempt: false`
    * the attempt is not counted, for failures that no number of retries would fix.
    */
-  retryLater(id: number, availableAt: Date, error: string, options: { countAttempt?: boolean } = {}): void {
+  async retryLater(
+    id: number,
+    availableAt: Date,
+    error: string,
+    options: { countAttempt?: boolean } = {},
+  ): Promise<void> {
     const attemptsChange = options.countAttempt === false ? -1 : 0;
-    this.db
-      .prepare(
-        `UPDATE events SET state = 'pending', claimed_by = NULL, available_at = ?, last_error = ?,
-         attempts = attempts + ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(availableAt.getTime(), error, attemptsChange, Date.now(), id);
+    const at = Date.now();
+    await this.writes.run(() =>
+      this.db
+        .prepare(
+          `UPDATE events SET state = 'pending', claimed_by = NULL, available_at = ?, last_error = ?,
+           attempts = attempts + ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(availableAt.getTime(), error, attemptsChange, at, id),
+    );
   }
 
   /** Moves an event to the dead letters, where it waits to be listed and replayed. */
-  deadLetter(id: number, error: string): void {
-    this.db
-      .prepare(`UPDATE events SET state = 'dead', claimed_by = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
-      .run(error, Date.now(), id);
+  async deadLetter(id: number, error: string): Promise<void> {
+    const at = Date.now();
+    await this.writes.run(() =>
+      this.db
+        .prepare(`UPDATE events SET state = 'dead', claimed_by = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+        .run(error, at, id),
+    );
   }
 
   /** Lists the dead letters, oldest first. */

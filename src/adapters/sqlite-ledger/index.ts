@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 import type { ClaimResult, DeliveryLedger } from '../../core/ports.js';
+import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
 
 /**
  * The delivery ledger in a SQLite table. Each claim is one INSERT ... ON CONFLICT statement, so
@@ -8,9 +9,12 @@ import type { ClaimResult, DeliveryLedger } from '../../core/ports.js';
  */
 export class SqliteDeliveryLedger implements DeliveryLedger {
   private readonly db: Database;
+  private readonly writes: SqliteWriter;
 
-  constructor(db: Database) {
+  /** `writes` runs the changes; by default each commits on its own before the call returns. */
+  constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     this.db = db;
+    this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS deliveries (
         delivery_key TEXT PRIMARY KEY,
@@ -23,31 +27,37 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async claim(deliveryKey: string, owner: string, now: Date, leaseUntil: Date): Promise<ClaimResult> {
-    const claimed = this.db
-      .prepare(
-        `INSERT INTO deliveries (delivery_key, state, owner, lease_until, updated_at) VALUES (?, 'claimed', ?, ?, ?)
-         ON CONFLICT (delivery_key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
-           updated_at = excluded.updated_at
-         WHERE deliveries.state = 'claimed' AND deliveries.lease_until <= ?`,
-      )
-      .run(deliveryKey, owner, leaseUntil.getTime(), now.getTime(), now.getTime());
-    if (claimed.changes === 1) return 'claimed';
+    return this.writes.run((): ClaimResult => {
+      const claimed = this.db
+        .prepare(
+          `INSERT INTO deliveries (delivery_key, state, owner, lease_until, updated_at) VALUES (?, 'claimed', ?, ?, ?)
+           ON CONFLICT (delivery_key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
+             updated_at = excluded.updated_at
+           WHERE deliveries.state = 'claimed' AND deliveries.lease_until <= ?`,
+        )
+        .run(deliveryKey, owner, leaseUntil.getTime(), now.getTime(), now.getTime());
+      if (claimed.changes === 1) return 'claimed';
 
-    const row = this.db.prepare(`SELECT state FROM deliveries WHERE delivery_key = ?`).get(deliveryKey) as
-      { state: 'claimed' | 'completed' } | undefined;
-    return row?.state === 'completed' ? 'completed' : 'in_progress';
+      const row = this.db.prepare(`SELECT state FROM deliveries WHERE delivery_key = ?`).get(deliveryKey) as
+        { state: 'claimed' | 'completed' } | undefined;
+      return row?.state === 'completed' ? 'completed' : 'in_progress';
+    });
   }
 
   async complete(deliveryKey: string, owner: string, at: Date): Promise<void> {
-    this.db
-      .prepare(`UPDATE deliveries SET state = 'completed', updated_at = ? WHERE delivery_key = ? AND owner = ?`)
-      .run(at.getTime(), deliveryKey, owner);
+    await this.writes.run(() =>
+      this.db
+        .prepare(`UPDATE deliveries SET state = 'completed', updated_at = ? WHERE delivery_key = ? AND owner = ?`)
+        .run(at.getTime(), deliveryKey, owner),
+    );
   }
 
   async release(deliveryKey: string, owner: string): Promise<void> {
-    this.db
-      .prepare(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`)
-      .run(deliveryKey, owner);
+    await this.writes.run(() =>
+      this.db
+        .prepare(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`)
+        .run(deliveryKey, owner),
+    );
   }
 
   /**

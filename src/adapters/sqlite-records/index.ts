@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 import type { RequestRecord, RequestRecords, RequestStatus } from '../../core/ports.js';
+import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
 
 interface RequestRow {
   id: string;
@@ -17,9 +18,12 @@ interface RequestRow {
 /** Request records in a SQLite table, for one machine. */
 export class SqliteRequestRecords implements RequestRecords {
   private readonly db: Database;
+  private readonly writes: SqliteWriter;
 
-  constructor(db: Database) {
+  /** `writes` runs the changes; by default each commits on its own before the call returns. */
+  constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     this.db = db;
+    this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS requests (
         id TEXT PRIMARY KEY,
@@ -37,9 +41,11 @@ export class SqliteRequestRecords implements RequestRecords {
 
   async create(record: { id: string; objectKey: string; createdAt: Date }): Promise<void> {
     const at = record.createdAt.getTime();
-    this.db
-      .prepare(`INSERT INTO requests (id, object_key, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)`)
-      .run(record.id, record.objectKey, at, at);
+    await this.writes.run(() =>
+      this.db
+        .prepare(`INSERT INTO requests (id, object_key, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)`)
+        .run(record.id, record.objectKey, at, at),
+    );
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
@@ -59,30 +65,36 @@ export class SqliteRequestRecords implements RequestRecords {
   }
 
   async delete(id: string): Promise<void> {
-    this.db.prepare(`DELETE FROM requests WHERE id = ?`).run(id);
+    await this.writes.run(() => this.db.prepare(`DELETE FROM requests WHERE id = ?`).run(id));
   }
 
   async recordRetry(id: string, update: { at: Date; error: string }): Promise<void> {
-    this.db
-      .prepare(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`)
-      .run(update.error, update.at.getTime(), id);
+    await this.writes.run(() =>
+      this.db
+        .prepare(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`)
+        .run(update.error, update.at.getTime(), id),
+    );
   }
 
   async markSent(id: string, update: { at: Date; messageId: string }): Promise<void> {
     const at = update.at.getTime();
-    this.db
-      .prepare(
-        `UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?, message_id = ?, updated_at = ?
-         WHERE id = ?`,
-      )
-      .run(at, update.messageId, at, id);
+    await this.writes.run(() =>
+      this.db
+        .prepare(
+          `UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?, message_id = ?, updated_at = ?
+           WHERE id = ?`,
+        )
+        .run(at, update.messageId, at, id),
+    );
   }
 
   async markFailed(id: string, update: { at: Date; error: string }): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(update.error, update.at.getTime(), id);
+    await this.writes.run(() =>
+      this.db
+        .prepare(
+          `UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(update.error, update.at.getTime(), id),
+    );
   }
 }

@@ -18,6 +18,7 @@ import { SharpLogoRenderer } from '../../adapters/sharp-logo/index.js';
 import { SmtpTransport } from '../../adapters/smtp/index.js';
 import { SqliteDeliveryLedger } from '../../adapters/sqlite-ledger/index.js';
 import { SqliteRequestRecords } from '../../adapters/sqlite-records/index.js';
+import { GroupCommit } from '../../adapters/sqlite-writes/index.js';
 import { ZxingVerifier } from '../../adapters/zxing/index.js';
 import type { Config } from '../../config.js';
 import { deliverObjectCreated } from '../../core/deliver.js';
@@ -48,9 +49,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
 
-  const queue = new LocalEventQueue(db);
-  const records = new SqliteRequestRecords(db);
-  const ledger = new SqliteDeliveryLedger(db);
+  // Concurrent requests and deliveries share commits, and so the flushes to disk that FULL costs.
+  const writes = new GroupCommit(db);
+  const queue = new LocalEventQueue(db, writes);
+  const records = new SqliteRequestRecords(db, writes);
+  const ledger = new SqliteDeliveryLedger(db, writes);
   // The lock is held, so no other worker runs: every open claim was left by a process that died.
   const releasedClaims = ledger.releaseAllClaims();
   if (releasedClaims > 0) {

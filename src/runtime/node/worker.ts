@@ -30,7 +30,8 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private running = false;
-  private readonly onAvailable = () => this.pump();
+  private pumpScheduled = false;
+  private readonly onAvailable = () => this.schedulePump();
 
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
@@ -67,11 +68,24 @@ export class DeliveryWorker {
     for (const event of events) {
       const task = this.handle(event).finally(() => {
         this.inFlight.delete(task);
-        this.pump();
+        this.schedulePump();
       });
       this.inFlight.add(task);
     }
     if (events.length < free) this.scheduleNext();
+  }
+
+  /**
+   * Claims again on the next turn of the event loop, so that the deliveries that end in one turn
+   * share one claiming transaction instead of committing one each.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Wakes the worker when the earliest waiting event comes due. */
@@ -95,10 +109,10 @@ export class DeliveryWorker {
       const message = error instanceof Error ? error.message : String(error);
       if (event.attempt >= this.options.maxAttempts) {
         eventLogger.error({ err: error, attempt: event.attempt }, 'delivery failed; event moved to dead letters');
-        queue.deadLetter(event.id, message);
+        await queue.deadLetter(event.id, message);
       } else {
         eventLogger.error({ err: error, attempt: event.attempt }, 'delivery failed; will retry');
-        queue.retryLater(event.id, this.retryAt(event.attempt), message);
+        await queue.retryLater(event.id, this.retryAt(event.attempt), message);
       }
       return;
     }
@@ -107,18 +121,20 @@ export class DeliveryWorker {
       case 'sent':
       case 'duplicate':
       case 'ignored':
-        queue.complete(event.id);
+        await queue.complete(event.id);
         break;
       case 'retry':
-        queue.retryLater(event.id, this.retryAt(event.attempt), outcome.error.message);
+        await queue.retryLater(event.id, this.retryAt(event.attempt), outcome.error.message);
         break;
       case 'busy':
-        queue.retryLater(event.id, this.retryAt(1), 'another worker holds the delivery claim', { countAttempt: false });
+        await queue.retryLater(event.id, this.retryAt(1), 'another worker holds the delivery claim', {
+          countAttempt: false,
+        });
         break;
       case 'failed':
       case 'parked':
       case 'poison':
-        queue.deadLetter(event.id, outcome.error.message);
+        await queue.deadLetter(event.id, outcome.error.message);
         break;
     }
   }
