@@ -136,6 +136,12 @@ export interface RasterImage {
   width: number;
   height: number;
   data: Uint8ClampedArray;
+  /**
+   * Set when qrmail drew the image from a module matrix: one upright code, whole pixels per
+   * module, every pixel one of two colours. A decoder may then skip searching for the code.
+   * The greys are the colours' luminance from 0 to 255.
+   */
+  drawn?: { darkGrey: number; lightGrey: number };
 }
 
 /** An independent QR decoder that checks each code before it is stored or sent. */

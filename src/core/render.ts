@@ -59,7 +59,7 @@ export class UnscannableCodeError extends RequestError {
 
 /**
  * Decodes the code with an independent decoder and throws `UnscannableCodeError` unless it
- * returns exactly the UTF-8 bytes of `text`. The check draws the module matrix at two pixels a
+ * returns exactly the UTF-8 bytes of `text`. The check draws the module matrix at one pixel a
  * module in the chosen colours, which costs far less than decoding the full-size image.
  */
 export async function verifyCode(
@@ -80,26 +80,42 @@ export async function verifyCode(
   );
 }
 
-/** Pixels a module in the image the decoder checks. */
+/** Pixels a module in the image the decoder checks when a logo is drawn over the code. */
 export const VERIFY_MODULE_PIXELS = 2;
 
+/**
+ * Draws the matrix at one pixel a module in the chosen colours, composited over white. A drawn
+ * image needs no more: the decoder reads it as a pure code, without searching or scaling.
+ */
 function rasterize(symbol: QrSymbol, options: RenderOptions): RasterImage {
-  const span = symbol.size + 2 * options.margin;
-  const width = span * VERIFY_MODULE_PIXELS;
-  const data = new Uint8ClampedArray(width * width * 4);
+  const { size, modules } = symbol;
+  const margin = options.margin;
+  const width = size + 2 * margin;
   const dark = overWhite(options.dark);
   const light = overWhite(options.light);
-
-  for (let y = 0; y < width; y++) {
-    const row = Math.floor(y / VERIFY_MODULE_PIXELS) - options.margin;
-    for (let x = 0; x < width; x++) {
-      const column = Math.floor(x / VERIFY_MODULE_PIXELS) - options.margin;
-      const inside = row >= 0 && row < symbol.size && column >= 0 && column < symbol.size;
-      const colour = inside && symbol.modules[row * symbol.size + column] === 1 ? dark : light;
-      data.set(colour, (y * width + x) * 4);
+  // Pixels are written as 32-bit words in the machine's byte order, so each colour is packed
+  // in that order once.
+  const pixels = new Uint32Array(width * width);
+  const darkWord = new Uint32Array(new Uint8Array(dark).buffer)[0]!;
+  const lightWord = new Uint32Array(new Uint8Array(light).buffer)[0]!;
+  pixels.fill(lightWord);
+  for (let row = 0; row < size; row++) {
+    const line = (row + margin) * width + margin;
+    for (let column = 0; column < size; column++) {
+      if (modules[row * size + column] === 1) pixels[line + column] = darkWord;
     }
   }
-  return { width, height: width, data };
+  return {
+    width,
+    height: width,
+    data: new Uint8ClampedArray(pixels.buffer),
+    drawn: { darkGrey: grey(dark), lightGrey: grey(light) },
+  };
+}
+
+/** Luminance from 0 to 255 with the integer weights that ZXing uses for RGB. */
+function grey([r, g, b]: readonly number[]): number {
+  return (306 * r! + 601 * g! + 117 * b! + 512) >> 10;
 }
 
 /** Composites a colour over white, as a page or a screen shows a transparent pixel. */

@@ -71,6 +71,12 @@ export interface TestSmtpServerOptions {
   offerStartTls?: boolean;
   /** Require a login. Default true. */
   requireAuth?: boolean;
+  /**
+   * Parse each message with mailparser as it arrives. Default true. With false, the server only
+   * records the raw bytes, so that a benchmark measures the sender rather than the parser, and
+   * reading `parsed` throws.
+   */
+  parse?: boolean;
 }
 
 /** An smtp-server on 127.0.0.1 with TLS and AUTH required, recording every accepted message. */
@@ -93,6 +99,15 @@ export interface TestSmtpServer {
   /** Resolves once at least `count` messages arrived; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
+}
+
+/** Stands in for the parsed message of a server that does not parse: any use of it throws. */
+function unparsed(): ParsedMail {
+  return new Proxy({} as ParsedMail, {
+    get() {
+      throw new Error('this server was started with parse: false; parse message.raw with simpleParser');
+    },
+  });
 }
 
 /** Starts a test SMTP server on an ephemeral loopback port. */
@@ -154,7 +169,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
             raw,
-            parsed: await simpleParser(raw, { keepCidLinks: true }),
+            parsed: options.parse === false ? unparsed() : await simpleParser(raw, { keepCidLinks: true }),
             secure: session.secure,
             user: typeof session.user === 'string' ? session.user : undefined,
             receivedAt: Date.now(),

@@ -26,15 +26,33 @@ export class ZxingVerifier implements QrVerifier {
 
   async decode(image: RasterImage): Promise<Uint8Array[]> {
     await this.ready;
-    const results = await readBarcodes(image as unknown as Parameters<typeof readBarcodes>[0], {
+    const drawn = image.drawn;
+    const pixels = { width: image.width, height: image.height, data: image.data };
+    const results = await readBarcodes(pixels as unknown as Parameters<typeof readBarcodes>[0], {
       formats: ['QRCode'],
-      // The image is drawn by qrmail at two pixels a module, so the fast path finds it.
+      // Every image here is drawn by qrmail, upright and unscaled, so the fast path finds it.
       tryHarder: false,
       tryRotate: false,
-      tryInvert: true,
       tryDownscale: false,
       maxNumberOfSymbols: 1,
+      // A pure image is read from its module grid, without searching for finder patterns. The
+      // decoder does not invert a pure image, so an inverted code (dark modules lighter than
+      // light ones) takes the searching path.
+      ...(drawn === undefined || drawn.darkGrey > drawn.lightGrey
+        ? { tryInvert: true }
+        : {
+            isPure: true,
+            tryInvert: false,
+            // A fixed threshold at mid-grey reads the image right when the two greys lie well apart
+            // on either side of it; it costs less than the default local-average binarizer.
+            binarizer: clearOfMidGrey(drawn.darkGrey, drawn.lightGrey) ? 'FixedThreshold' : 'LocalAverage',
+          }),
     });
     return results.filter((result) => result.isValid).map((result) => result.bytes);
   }
+}
+
+/** Whether the dark grey is at most 100 and the light one at least 155, so a threshold at 127 splits them. */
+function clearOfMidGrey(dark: number, light: number): boolean {
+  return dark <= 100 && light >= 155;
 }
