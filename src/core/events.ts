@@ -2,7 +2,7 @@
  * The S3 event notification format (version 2.1), which the local store emits as well, so that
  * one mailer flow handles events from either store.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One record of an S3 event notification, with the fields qrmail reads or sets. */
 export interface S3EventRecord {

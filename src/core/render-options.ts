@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { ErrorCorrectionLevel, Rgba } from '../qr/index.js';
 import { RequestError } from './errors.js';

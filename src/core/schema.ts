@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RequestError } from './errors.js';
 import { RENDER_OPTION_HINTS, renderOptionFields, resolveRenderOptions, type RenderOptions } from './render-options.js';

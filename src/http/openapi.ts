@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RENDER_OPTION_HINTS } from '../core/render-options.js';
 import { previewQuerySchema, qrRequestSchema } from '../core/schema.js';
