@@ -98,20 +98,11 @@ describe('GroupCommit', () => {
     expect(committed(reader)).toEqual([]);
   });
 
-  it('holds a write that follows a commit for the interval, so later writes join it', async () => {
-    const { db, reader } = openDatabase();
-    const writes = new GroupCommit(db, { intervalMs: 300 });
-    await insert(db, writes, 'a');
+  it('rejects a connection not in WAL mode', () => {
+    const { db } = openDatabase();
+    db.pragma('journal_mode = DELETE');
 
-    const second = insert(db, writes, 'b');
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-    // Without the interval, the second write would be committed on the turn after it was asked for.
-    expect(committed(reader)).toEqual(['a']);
-    const third = insert(db, writes, 'c');
-
-    await Promise.all([second, third]);
-    expect(committed(reader)).toEqual(['a', 'b', 'c']);
+    expect(() => new GroupCommit(db)).toThrow(/WAL mode, got journal_mode=delete/);
   });
 });
 

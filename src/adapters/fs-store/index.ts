@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 import { objectCreatedRecord, type S3EventRecord } from '../../core/events.js';
 import { metadataProblem } from '../../core/metadata.js';
 import type { ObjectStore, PutObjectInput, StoredObject } from '../../core/ports.js';
+import { SharedFsync } from '../shared-fsync/index.js';
 
 /** Receives each ObjectCreated record after the object is durably stored. */
 export type ObjectCreatedListener = (record: S3EventRecord) => Promise<void> | void;
@@ -48,7 +49,7 @@ export class FsObjectStore implements ObjectStore {
   private lastSequence = 0n;
   /** Folders known to exist, so each is created once. */
   private readonly folders = new Set<string>();
-  private readonly folderFlusher = new FolderFlusher();
+  private readonly folderFlusher = new SharedFsync();
 
   constructor(options: FsObjectStoreOptions) {
     this.bucket = options.bucket;
@@ -175,51 +176,4 @@ export class FsObjectStore implements ObjectStore {
 function checkMetadata(metadata: Record<string, string>): void {
   const problem = metadataProblem(metadata);
   if (problem !== undefined) throw new InvalidObjectError(problem);
-}
-
-/** Callers waiting for one folder's flush. */
-interface FolderQueue {
-  running: boolean;
-  waiting: { resolve: () => void; reject: (error: unknown) => void }[];
-}
-
-/**
- * Flushes folders to disk, sharing one fsync among the renames that wait for the same folder. A
- * caller's rename happened before it asks, so a flush that starts after the ask covers it; while
- * one flush runs, new callers wait for the next, which then serves them all.
- */
-class FolderFlusher {
-  private readonly folders = new Map<string, FolderQueue>();
-
-  flush(folder: string): Promise<void> {
-    let queue = this.folders.get(folder);
-    if (queue === undefined) {
-      queue = { running: false, waiting: [] };
-      this.folders.set(folder, queue);
-    }
-    const waiting = queue.waiting;
-    const promise = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
-    if (!queue.running) void this.run(folder, queue);
-    return promise;
-  }
-
-  private async run(folder: string, queue: FolderQueue): Promise<void> {
-    queue.running = true;
-    while (queue.waiting.length > 0) {
-      const waiting = queue.waiting;
-      queue.waiting = [];
-      try {
-        const handle = await open(folder, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        for (const caller of waiting) caller.resolve();
-      } catch (error) {
-        for (const caller of waiting) caller.reject(error);
-      }
-    }
-    queue.running = false;
-  }
 }

@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
+import { SharedFsync } from '../shared-fsync/index.js';
+
 /** Runs write statements against one SQLite database; the promise settles once they are committed. */
 export interface SqliteWriter {
   run<T>(write: () => T): Promise<T>;
@@ -25,24 +27,27 @@ interface PendingWrite {
 }
 
 /**
- * Group commit: writes requested close together share one transaction, so with
- * `synchronous = FULL` they share one flush to disk. The commit runs on the next turn of the
- * event loop, or `intervalMs` after the previous commit ended if that is later. Writes that arrive
- * meanwhile join it, which trades a few milliseconds of latency under load for far fewer commits.
- * Each write runs in its own savepoint, so a write that throws rolls back alone and rejects only
- * its own promise. Every promise settles after the commit returns. better-sqlite3 has no such
- * mode, so it is built here over its nested transactions.
+ * Group commit over a WAL-mode connection. Writes requested in one turn of the event loop share
+ * one transaction, and each runs in its own savepoint, so a write that throws rolls back alone and
+ * rejects only its own promise. The connection runs with `synchronous = NORMAL`, so SQLite's
+ * commit returns without waiting for the disk, and the WAL file is then flushed with fsync in
+ * libuv's thread pool. Writes resolve only after that flush, which gives them the durability of
+ * `synchronous = FULL` without blocking the event loop, and commits that end while a flush runs
+ * share the next one. better-sqlite3 has no such mode, so it is built here.
  */
 export class GroupCommit implements SqliteWriter {
   private readonly db: Database;
-  private readonly intervalMs: number;
+  private readonly walPath: string;
+  private readonly fsync = new SharedFsync();
   private pending: PendingWrite[] = [];
   private scheduled = false;
-  private lastCommitEnd = -Infinity;
 
-  constructor(db: Database, options: { intervalMs?: number } = {}) {
+  constructor(db: Database) {
+    const mode = db.pragma('journal_mode', { simple: true }) as string;
+    if (mode !== 'wal') throw new Error(`GroupCommit needs a database in WAL mode, got journal_mode=${mode}`);
+    db.pragma('synchronous = NORMAL');
     this.db = db;
-    this.intervalMs = options.intervalMs ?? 2;
+    this.walPath = `${db.name}-wal`;
   }
 
   run<T>(write: () => T): Promise<T> {
@@ -50,14 +55,12 @@ export class GroupCommit implements SqliteWriter {
       this.pending.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        const wait = this.lastCommitEnd + this.intervalMs - performance.now();
-        if (wait > 0) setTimeout(() => this.flush(), wait);
-        else setImmediate(() => this.flush());
+        setImmediate(() => this.commit());
       }
     });
   }
 
-  private flush(): void {
+  private commit(): void {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
@@ -77,13 +80,19 @@ export class GroupCommit implements SqliteWriter {
       // The commit itself failed, so none of the writes is stored.
       for (const item of batch) item.reject(error);
       return;
-    } finally {
-      this.lastCommitEnd = performance.now();
     }
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.value);
-    });
+
+    this.fsync.flush(this.walPath).then(
+      () => {
+        batch.forEach((item, index) => {
+          const outcome = outcomes[index]!;
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.value);
+        });
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
   }
 }

@@ -45,11 +45,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   const db = new Database(join(config.dataDir, 'qrmail.db'));
   db.pragma('journal_mode = WAL');
-  // FULL makes every commit reach the disk before it returns: an accepted request's event survives a crash.
-  db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
 
-  // Concurrent requests and deliveries share commits, and so the flushes to disk that FULL costs.
+  // Every write of a request, event or delivery goes through the group commit, which sets
+  // synchronous = NORMAL and flushes the WAL itself before the write resolves: an accepted
+  // request's event survives a crash or a power cut. The statements that run outside it claim
+  // queued events or drop claims at start, and a claim lost in a crash only returns its event to
+  // the queue.
   const writes = new GroupCommit(db);
   const queue = new LocalEventQueue(db, writes);
   const records = new SqliteRequestRecords(db, writes);
