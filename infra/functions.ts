@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
@@ -15,7 +15,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { QR_KEY_PREFIX } from '../src/core/ids.js';
+import { UPLOAD_KEY_PREFIX } from '../src/core/upload.js';
 import type { StageConfig } from './config.js';
+import { lambdaSharpModules } from './lambda-sharp.js';
 import { acknowledge, acknowledgeObjectGrants, wildcardResource } from './nag.js';
 
 /** Repository root: the entries, package-lock.json and tsconfig.json that esbuild reads live here. */
@@ -27,15 +29,26 @@ const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
  */
 const ZXING_WASM = relative(REPO_ROOT, createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
 
-/** Copies the decoder's .wasm file into the API function's bundle. */
-const COPY_ZXING_WASM: ICommandHooks = {
+/**
+ * Copies the decoder's .wasm file and sharp's packages for linux-arm64 into the API function's
+ * bundle. The sharp install is prepared here, when CDK bundles, so a synthesis that skips bundling
+ * never runs npm. The commands use host paths. That works because esbuild, a devDependency, lets
+ * CDK bundle on the host instead of in Docker.
+ */
+const API_BUNDLE_HOOKS: ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
-  afterBundling: (inputDir, outputDir) => [`cp "${inputDir}/${ZXING_WASM}" "${outputDir}/zxing_reader.wasm"`],
+  afterBundling: (inputDir, outputDir) => [
+    copyCommand(join(inputDir, ZXING_WASM), join(outputDir, 'zxing_reader.wasm')),
+    copyCommand(lambdaSharpModules(), join(outputDir, 'node_modules')),
+  ],
 };
 
-/** Objects the functions may read or write: the QR codes only. */
+/** Objects the functions may read, and the API function may write: the QR codes. */
 const QR_OBJECTS = `${QR_KEY_PREFIX}*`;
+
+/** Uploaded images, which the API function writes and its short links redirect to. */
+const UPLOAD_OBJECTS = `${UPLOAD_KEY_PREFIX}*`;
 
 /**
  * esbuild settings of both functions. The output is an ES module, and the banner defines
@@ -74,7 +87,10 @@ export class Functions extends Construct {
 
     this.api = this.createFunction('Api', {
       entry: 'src/runtime/lambda/api-handler.ts',
-      commandHooks: COPY_ZXING_WASM,
+      // esbuild cannot bundle sharp's native binaries, so sharp stays an import, and
+      // API_BUNDLE_HOOKS copies the package with its linux-arm64 binaries into node_modules/.
+      externalModules: ['sharp'],
+      commandHooks: API_BUNDLE_HOOKS,
       timeoutSeconds: config.api.timeoutSeconds,
       memoryMb: config.api.memoryMb,
       environment: apiEnvironment(config, bucket, table),
@@ -83,13 +99,17 @@ export class Functions extends Construct {
     });
     bucket.grantPut(this.api, QR_OBJECTS);
     bucket.grantRead(this.api, QR_OBJECTS);
-    // Short links to uploaded images redirect to URLs that the function's role signs.
-    bucket.grantRead(this.api, 'uploads/*');
+    // Uploads are stored with one PutObject each (S3ObjectStore sends no multipart upload, tags
+    // or retention), and short links redirect to GET URLs that the function's role signs.
+    this.api.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(UPLOAD_OBJECTS)] }),
+    );
+    bucket.grantRead(this.api, UPLOAD_OBJECTS);
     acknowledgeObjectGrants(roleOf(this.api), bucket, QR_OBJECTS, true);
     acknowledge(
       roleOf(this.api),
-      wildcardResource(roleOf(this.api), bucket.arnForObjects('uploads/*')),
-      "Short links name uploaded images by a random id under uploads/; the grant names that prefix of this stage's bucket.",
+      wildcardResource(roleOf(this.api), bucket.arnForObjects(UPLOAD_OBJECTS)),
+      `Uploaded images are stored and read by a random id under ${UPLOAD_KEY_PREFIX}, so the grants name that prefix of this stage's bucket. The function may put objects there with s3:PutObject alone.`,
     );
     table.grantReadWriteData(this.api);
 
@@ -121,6 +141,8 @@ export class Functions extends Construct {
     id: string,
     options: {
       entry: string;
+      /** Packages that esbuild leaves as imports, for `commandHooks` to put into the bundle. */
+      externalModules?: string[];
       commandHooks?: ICommandHooks;
       timeoutSeconds: number;
       memoryMb: number;
@@ -150,7 +172,11 @@ export class Functions extends Construct {
       role,
       logGroup,
       environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { ...BUNDLING, commandHooks: options.commandHooks },
+      bundling: {
+        ...BUNDLING,
+        externalModules: [...(BUNDLING.externalModules ?? []), ...(options.externalModules ?? [])],
+        commandHooks: options.commandHooks,
+      },
     });
     acknowledge(
       fn,
@@ -177,6 +203,21 @@ export class Functions extends Construct {
     }
     this.mailer.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources }));
   }
+}
+
+/**
+ * Returns a command that copies a file or folder with Node.js, so that bundling runs the same way
+ * in bash and in cmd.exe. Throws for a path with a character that either shell expands in quotes.
+ */
+function copyCommand(source: string, target: string): string {
+  const script = "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })";
+  const parts = [process.execPath, '-e', script, source, target];
+  const unsafe = parts.find((part) => /["$`%]/.test(part));
+  if (unsafe !== undefined)
+    throw new Error(
+      `cannot quote ${JSON.stringify(unsafe)} for the shell: move the repository to a path without " $ \` or %`,
+    );
+  return parts.map((part) => `"${part}"`).join(' ');
 }
 
 function roleOf(fn: NodejsFunction): IRole {

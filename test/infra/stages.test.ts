@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,9 @@ import { QR_KEY_SUFFIX } from '../../infra/queues.js';
 import { addNagChecks } from '../../infra/nag.js';
 import { QrmailStage } from '../../infra/stage.js';
 import { newRequestId, QR_KEY_PREFIX, qrObjectKey } from '../../src/core/ids.js';
+import { UPLOAD_KEY_PREFIX } from '../../src/core/upload.js';
 import { readApiConfig, readMailerConfig } from '../../src/runtime/lambda/config.js';
+import { httpApiEvent } from '../support/aws/events.js';
 import {
   acknowledgements,
   environmentOf,
@@ -36,6 +38,14 @@ interface StageUnderTest {
 }
 
 const stages = new Map<StageName, StageUnderTest>();
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** ELF machine number of 64-bit Arm (AArch64), the architecture of the Lambda functions. */
+const EM_AARCH64 = 183;
+
+/** The S3 actions of `bucket.grantRead`: reading objects and listing the bucket, no writes. */
+const S3_READ_ACTIONS = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
 
 function stageUnderTest(name: StageName): StageUnderTest {
   const found = stages.get(name);
@@ -381,13 +391,37 @@ describe.each(STAGE_NAMES)('stage %s', (name) => {
       expect(resources).toEqual([{ 'Fn::GetAtt': [logicalIdOf(get().stage.stack.queues.deadLetterQueue), 'Arn'] }]);
     });
 
-    it('api puts only under qrcodes/', () => {
+    /** The ARN of the bucket's objects under `prefix`, as the template writes it. */
+    const objectsArn = (prefix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(get().stage.stack.storage.bucket), 'Arn'] }, `/${prefix}*`]],
+    });
+    /** Every S3 action of the API role that is not one of the read actions of `grantRead`. */
+    const apiS3Writes = () =>
+      apiStatements().flatMap((statement) =>
+        statement.Action.filter((action) => action.startsWith('s3:') && !S3_READ_ACTIONS.includes(action)).flatMap(
+          (action) => statement.Resource.map((resource) => ({ action, resource })),
+        ),
+      );
+
+    it('api puts objects under qrcodes/ and uploads/', () => {
       const resources = apiStatements()
         .filter((statement) => statement.Action.includes('s3:PutObject'))
         .flatMap((statement) => statement.Resource);
-      expect(resources).toEqual([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(get().stage.stack.storage.bucket), 'Arn'] }, '/qrcodes/*']] },
-      ]);
+      expect(resources).toEqual([objectsArn(QR_KEY_PREFIX), objectsArn(UPLOAD_KEY_PREFIX)]);
+    });
+
+    it('api writes uploads/ with PutObject only', () => {
+      const actions = apiS3Writes()
+        .filter((grant) => JSON.stringify(grant.resource) === JSON.stringify(objectsArn(UPLOAD_KEY_PREFIX)))
+        .map((grant) => grant.action);
+      expect(actions).toEqual(['s3:PutObject']);
+    });
+
+    it('api writes nothing beyond both prefixes', () => {
+      const resources = new Set(apiS3Writes().map((grant) => JSON.stringify(grant.resource)));
+      expect([...resources].sort()).toEqual(
+        [objectsArn(QR_KEY_PREFIX), objectsArn(UPLOAD_KEY_PREFIX)].map((arn) => JSON.stringify(arn)).sort(),
+      );
     });
 
     it('no statement allows every resource', () => {
@@ -452,18 +486,43 @@ describe('function bundles', () => {
     return join(dev.synthesized.assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
   }
 
-  /** Imports the bundle in a fresh Node.js process with the function's environment, as Lambda would. */
-  function importBundle(fn: 'api' | 'mailer'): { status: number | null; stdout: string; stderr: string } {
+  /**
+   * Runs `body` after importing the bundle as `m`, in a fresh Node.js process with the function's
+   * environment, as Lambda would. `args` are `process.argv[1]` onwards.
+   */
+  function runWithBundle(
+    fn: 'api' | 'mailer',
+    body: string,
+    args: string[] = [],
+  ): { status: number | null; stdout: string; stderr: string } {
     const dev = stageUnderTest('dev');
     const dir = bundleDir(fn);
     const environment = environmentOf(resourceOf(dev.template, dev.stage.stack.functions[fn]));
-    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); ${body}`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, ...args], {
       env: { PATH: process.env.PATH, ...environment, AWS_REGION: dev.config.env.region, LAMBDA_TASK_ROOT: dir },
       encoding: 'utf8',
       timeout: 30_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  function importBundle(fn: 'api' | 'mailer'): { status: number | null; stdout: string; stderr: string } {
+    return runWithBundle(fn, 'console.log(typeof m.handler);');
+  }
+
+  /** Returns the paths below `dir`, relative to it, of the entries that are symbolic links. */
+  function symbolicLinksBelow(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((entry) => entry.isSymbolicLink())
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+  }
+
+  /** Reads the machine field (e_machine) of a little-endian ELF file's header. */
+  function elfMachine(file: string): number {
+    const header = readFileSync(file).subarray(0, 20);
+    if (header.subarray(0, 4).toString('latin1') !== '\x7fELF') throw new Error(`${file} is not an ELF file`);
+    return header.readUInt16LE(18);
   }
 
   it('api bundle holds the decoder wasm', () => {
@@ -485,6 +544,67 @@ describe('function bundles', () => {
       stdout: 'function\n',
     });
   });
+
+  // This test reads the asset that synthesis bundled, npm install and copy included.
+  it('api bundle contains linux-arm64 sharp', () => {
+    const modules = join(bundleDir('api'), 'node_modules');
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    const versionOf = (name: string) =>
+      (JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version: string }).version;
+    const addonDir = join(modules, '@img', 'sharp-linux-arm64', 'lib');
+    const libvipsDir = join(modules, '@img', 'sharp-libvips-linux-arm64', 'lib');
+    const addon = readdirSync(addonDir).find((name) => name.endsWith('.node'));
+    const libvips = readdirSync(libvipsDir).find((name) => name.startsWith('libvips-cpp.so'));
+
+    expect(versionOf('sharp')).toBe(lock.packages['node_modules/sharp']!.version);
+    expect(readdirSync(join(modules, '@img')).filter((name) => name.startsWith('sharp-'))).toEqual([
+      'sharp-libvips-linux-arm64',
+      'sharp-linux-arm64',
+    ]);
+    expect(versionOf('@img/sharp-linux-arm64')).toBe(lock.packages['node_modules/@img/sharp-linux-arm64']!.version);
+    expect(versionOf('@img/sharp-libvips-linux-arm64')).toBe(
+      lock.packages['node_modules/@img/sharp-libvips-linux-arm64']!.version,
+    );
+    expect(elfMachine(join(addonDir, addon!))).toBe(EM_AARCH64);
+    expect(elfMachine(join(libvipsDir, libvips!))).toBe(EM_AARCH64);
+  });
+
+  it('api bundle imports sharp at run time', () => {
+    const code = readFileSync(join(bundleDir('api'), 'index.mjs'), 'utf8');
+    expect(code).toContain('import("sharp")');
+    expect(code).not.toContain('@img/sharp-');
+  });
+
+  it('api bundle has no symbolic links', () => {
+    expect(symbolicLinksBelow(bundleDir('api'))).toEqual([]);
+  });
+
+  it('mailer bundle has no node_modules', () => {
+    expect(existsSync(join(bundleDir('mailer'), 'node_modules'))).toBe(false);
+  });
+
+  // The bundle's sharp binaries load on linux-arm64 only. Elsewhere the import fails as it would
+  // in a function whose sharp is missing, and the handler must still respond.
+  it.skipIf(process.platform === 'linux' && process.arch === 'arm64')(
+    'api bundle rejects uploads without usable sharp',
+    () => {
+      const event = httpApiEvent({ method: 'POST', path: '/images', headers: { 'content-type': 'image/png' } });
+      const result = runWithBundle(
+        'api',
+        "const r = await m.handler(JSON.parse(process.argv[1]), {}); console.log('RESULT ' + JSON.stringify(r));",
+        [JSON.stringify({ ...event, body: Buffer.from('an image').toString('base64'), isBase64Encoded: true })],
+      );
+      const line = result.stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
+      const response = JSON.parse(line?.slice('RESULT '.length) ?? '{}') as { statusCode?: number; body?: string };
+
+      expect(result.status, result.stderr).toBe(0);
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('"uploads_not_supported"');
+      expect(result.stdout + result.stderr).toContain('sharp failed to load');
+    },
+  );
 });
 
 describe('notification filter', () => {

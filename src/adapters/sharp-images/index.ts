@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import type { Metadata } from 'sharp';
+import type sharp from 'sharp';
 
 import { RequestError } from '../../core/errors.js';
 import type { CheckedImage, ImageChecker, ImageFormat } from '../../core/ports.js';
@@ -10,26 +11,46 @@ const CONTENT_TYPES: Record<ImageFormat, string> = {
   webp: 'image/webp',
 };
 
+/** sharp's default export: the function that opens an image. */
+export type SharpFunction = typeof sharp;
+
+/**
+ * Imports the `sharp` package, which loads libvips and its native binaries for this platform.
+ * Rejects when the package or its binaries are missing.
+ */
+export async function importSharp(): Promise<SharpFunction> {
+  return (await import('sharp')).default;
+}
+
 /** Options of the image checker. */
 export interface SharpImageCheckerOptions {
   /** Largest width or height accepted, in pixels. */
   maxPixelsPerSide: number;
   /** Keep EXIF, GPS and other metadata instead of removing it. Default false. */
   keepMetadata?: boolean;
+  /** Loads sharp on the first check. Default `importSharp`. */
+  loadSharp?: () => Promise<SharpFunction>;
 }
 
 /**
  * Checks uploaded images by their bytes with sharp (libvips) and, unless `keepMetadata` is set,
  * re-encodes them without metadata, so EXIF and GPS data never reach storage.
+ *
+ * sharp is loaded on the first check, not at import, so a process that never receives an upload
+ * never loads libvips. The loader runs only once, so if it fails, that check and every later one
+ * reject with `uploads_not_supported`.
  */
 export class SharpImageChecker implements ImageChecker {
   private readonly options: SharpImageCheckerOptions;
+  private sharp: Promise<SharpFunction> | undefined;
 
   constructor(options: SharpImageCheckerOptions) {
     this.options = options;
   }
 
   async check(bytes: Uint8Array, declaredType: string | undefined): Promise<CheckedImage> {
+    const sharp = await this.loadSharpOnce();
+
     if (bytes.length === 0) throw imageError('The upload is empty: send a PNG, JPEG, GIF or WebP image.');
 
     const format = signatureFormat(bytes);
@@ -46,7 +67,7 @@ export class SharpImageChecker implements ImageChecker {
       );
     }
 
-    let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+    let metadata: Metadata;
     try {
       metadata = await sharp(bytes, {
         limitInputPixels: this.options.maxPixelsPerSide ** 2,
@@ -63,13 +84,27 @@ export class SharpImageChecker implements ImageChecker {
       );
     }
 
-    const body = this.options.keepMetadata ? Buffer.from(bytes) : await reencode(bytes, format);
+    const body = this.options.keepMetadata ? Buffer.from(bytes) : await reencode(sharp, bytes, format);
     return { body, format, contentType: CONTENT_TYPES[format], width, height };
+  }
+
+  private async loadSharpOnce(): Promise<SharpFunction> {
+    const load = this.options.loadSharp ?? importSharp;
+    // The async wrapper turns a loader that throws into a rejected promise, which is cached too.
+    this.sharp ??= (async () => load())();
+    try {
+      return await this.sharp;
+    } catch {
+      throw new RequestError(
+        'uploads_not_supported',
+        'This deployment cannot read images because its image library failed to load; send a URL to POST /images/qrcode.',
+      );
+    }
   }
 }
 
 /** Re-encodes in the same format; sharp writes no EXIF, XMP or ICC unless asked to. */
-async function reencode(bytes: Uint8Array, format: ImageFormat): Promise<Buffer> {
+async function reencode(sharp: SharpFunction, bytes: Uint8Array, format: ImageFormat): Promise<Buffer> {
   const animated = format === 'gif' || format === 'webp';
   // rotate() with no angle applies the EXIF orientation before the EXIF is dropped.
   const image = sharp(bytes, { animated }).rotate();

@@ -2,6 +2,13 @@ import { ConfigurationError } from '../../core/errors.js';
 
 type Environment = Record<string, string | undefined>;
 
+/**
+ * Largest image upload that the API function accepts, in bytes. Lambda's quotas limit the request
+ * of a synchronous invocation to 6 MB (6,291,456 bytes), and API Gateway passes a binary body
+ * base64-encoded, which adds a third. With 4 MiB, about 700 KB remains for the event's other fields.
+ */
+export const LAMBDA_MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
 /** Settings of the API function, set by the CDK stack as environment variables. */
 export interface ApiFunctionConfig {
   bucket: string;
@@ -13,6 +20,14 @@ export interface ApiFunctionConfig {
   recipientLimitPerHour: number;
   recipientLimitPerDay: number;
   clientLimitPerMinute: number;
+  /** Largest image upload, in bytes; at most `LAMBDA_MAX_UPLOAD_BYTES`. */
+  maxUploadBytes: number;
+  /** Largest uploaded image width or height, in pixels. */
+  maxUploadPixelsPerSide: number;
+  /** Days a short link to an uploaded image works; undefined means it never expires. */
+  linkTtlDays: number | undefined;
+  /** Store uploads with their EXIF, GPS and other metadata instead of removing it. */
+  keepImageMetadata: boolean;
 }
 
 /** Settings of the mailer function, set by the CDK stack as environment variables. */
@@ -54,6 +69,10 @@ export function readApiConfig(env: Environment = process.env): ApiFunctionConfig
     recipientLimitPerHour: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_HOUR', 5),
     recipientLimitPerDay: integer(env, 'QRMAIL_RECIPIENT_LIMIT_PER_DAY', 20),
     clientLimitPerMinute: integer(env, 'QRMAIL_RATE_LIMIT_PER_MINUTE', 60),
+    maxUploadBytes: integer(env, 'QRMAIL_MAX_UPLOAD_BYTES', LAMBDA_MAX_UPLOAD_BYTES, LAMBDA_MAX_UPLOAD_BYTES),
+    maxUploadPixelsPerSide: integer(env, 'QRMAIL_MAX_UPLOAD_PIXELS', 8192),
+    linkTtlDays: optionalPositiveNumber(env, 'QRMAIL_LINK_TTL_DAYS'),
+    keepImageMetadata: flag(env, 'QRMAIL_KEEP_IMAGE_METADATA'),
   };
 }
 
@@ -106,11 +125,31 @@ function required(env: Environment, name: string): string {
   return value;
 }
 
-function integer(env: Environment, name: string, fallback: number): number {
+function integer(env: Environment, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = optional(env, name);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new ConfigurationError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
   }
+  if (Number(value) > max) {
+    throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+  }
   return Number(value);
+}
+
+function optionalPositiveNumber(env: Environment, name: string): number | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+    throw new ConfigurationError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function flag(env: Environment, name: string): boolean {
+  const value = optional(env, name) ?? 'false';
+  if (value !== 'true' && value !== 'false') {
+    throw new ConfigurationError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value === 'true';
 }
