@@ -110,8 +110,9 @@ describe('SmtpTransport connection security', () => {
 
     const receipt = await transport.send(MESSAGE);
 
-    expect(receipt.messageId).not.toBe('');
+    expect(receipt.messageId).toMatch(/^<[^<>@\s]+@[^<>@\s]+>$/);
     expect(server.messages).toHaveLength(1);
+    expect(server.messages[0]!.parsed.messageId).toBe(receipt.messageId);
     expect(server.messages[0]!.secure).toBe(true);
     expect(server.messages[0]!.user).toBe(server.username);
     expect(server.messages[0]!.envelopeTo).toEqual([RECIPIENT]);

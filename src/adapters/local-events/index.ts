@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 import type { S3EventRecord } from '../../core/events.js';
-import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
+import { immediateWrites, statementCache, type SqliteWriter } from '../sqlite-writes/index.js';
 
 /** An event taken from the queue for one delivery attempt. */
 export interface ClaimedEvent {
@@ -30,12 +30,14 @@ export interface DeadLetter {
  */
 export class LocalEventQueue extends EventEmitter {
   private readonly db: Database;
+  private readonly statement: (sql: string) => Statement;
   private readonly writes: SqliteWriter;
 
   /** `writes` runs the changes of single events; by default each commits on its own at once. */
   constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     super();
     this.db = db;
+    this.statement = statementCache(db);
     this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
@@ -56,9 +58,11 @@ export class LocalEventQueue extends EventEmitter {
   async append(record: S3EventRecord, now: Date = new Date()): Promise<void> {
     const text = JSON.stringify(record);
     await this.writes.run(() =>
-      this.db
-        .prepare(`INSERT INTO events (record, state, available_at, updated_at) VALUES (?, 'pending', ?, ?)`)
-        .run(text, now.getTime(), now.getTime()),
+      this.statement(`INSERT INTO events (record, state, available_at, updated_at) VALUES (?, 'pending', ?, ?)`).run(
+        text,
+        now.getTime(),
+        now.getTime(),
+      ),
     );
     this.emit('available');
   }
@@ -66,13 +70,11 @@ export class LocalEventQueue extends EventEmitter {
   /** Claims up to `limit` events that are due, for the worker named `owner`. */
   claim(owner: string, limit: number, now: Date = new Date()): ClaimedEvent[] {
     const claim = this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT id, record, attempts FROM events
+      const rows = this.statement(
+        `SELECT id, record, attempts FROM events
            WHERE state = 'pending' AND available_at <= ? ORDER BY available_at, id LIMIT ?`,
-        )
-        .all(now.getTime(), limit) as { id: number; record: string; attempts: number }[];
-      const mark = this.db.prepare(
+      ).all(now.getTime(), limit) as { id: number; record: string; attempts: number }[];
+      const mark = this.statement(
         `UPDATE events SET state = 'claimed', claimed_by = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
       );
       for (const row of rows) mark.run(owner, now.getTime(), row.id);
@@ -88,7 +90,7 @@ export class LocalEventQueue extends EventEmitter {
 
   /** Removes an event whose delivery ended (sent, duplicate, ignored or failed). */
   async complete(id: number): Promise<void> {
-    await this.writes.run(() => this.db.prepare(`DELETE FROM events WHERE id = ?`).run(id));
+    await this.writes.run(() => this.statement(`DELETE FROM events WHERE id = ?`).run(id));
   }
 
   /**
@@ -104,12 +106,10 @@ export class LocalEventQueue extends EventEmitter {
     const attemptsChange = options.countAttempt === false ? -1 : 0;
     const at = Date.now();
     await this.writes.run(() =>
-      this.db
-        .prepare(
-          `UPDATE events SET state = 'pending', claimed_by = NULL, available_at = ?, last_error = ?,
+      this.statement(
+        `UPDATE events SET state = 'pending', claimed_by = NULL, available_at = ?, last_error = ?,
            attempts = attempts + ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(availableAt.getTime(), error, attemptsChange, at, id),
+      ).run(availableAt.getTime(), error, attemptsChange, at, id),
     );
   }
 
@@ -117,17 +117,17 @@ export class LocalEventQueue extends EventEmitter {
   async deadLetter(id: number, error: string): Promise<void> {
     const at = Date.now();
     await this.writes.run(() =>
-      this.db
-        .prepare(`UPDATE events SET state = 'dead', claimed_by = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
-        .run(error, at, id),
+      this.statement(
+        `UPDATE events SET state = 'dead', claimed_by = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+      ).run(error, at, id),
     );
   }
 
   /** Lists the dead letters, oldest first. */
   deadLetters(): DeadLetter[] {
-    const rows = this.db
-      .prepare(`SELECT id, record, attempts, last_error, updated_at FROM events WHERE state = 'dead' ORDER BY id`)
-      .all() as { id: number; record: string; attempts: number; last_error: string | null; updated_at: number }[];
+    const rows = this.statement(
+      `SELECT id, record, attempts, last_error, updated_at FROM events WHERE state = 'dead' ORDER BY id`,
+    ).all() as { id: number; record: string; attempts: number; last_error: string | null; updated_at: number }[];
     return rows.map((row) => ({
       id: row.id,
       record: JSON.parse(row.record) as S3EventRecord,
@@ -142,9 +142,9 @@ export class LocalEventQueue extends EventEmitter {
     const update = `UPDATE events SET state = 'pending', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead'`;
     let moved = 0;
     if (ids === 'all') {
-      moved = this.db.prepare(update).run(now.getTime(), now.getTime()).changes;
+      moved = this.statement(update).run(now.getTime(), now.getTime()).changes;
     } else {
-      const statement = this.db.prepare(`${update} AND id = ?`);
+      const statement = this.statement(`${update} AND id = ?`);
       for (const id of ids) moved += statement.run(now.getTime(), now.getTime(), id).changes;
     }
     if (moved > 0) this.emit('available');
@@ -156,17 +156,15 @@ export class LocalEventQueue extends EventEmitter {
    * while holding the data folder's lock, when no other worker can be running.
    */
   releaseAbandoned(owner: string): number {
-    const result = this.db
-      .prepare(
-        `UPDATE events SET state = 'pending', claimed_by = NULL, updated_at = ? WHERE state = 'claimed' AND claimed_by IS NOT ?`,
-      )
-      .run(Date.now(), owner);
+    const result = this.statement(
+      `UPDATE events SET state = 'pending', claimed_by = NULL, updated_at = ? WHERE state = 'claimed' AND claimed_by IS NOT ?`,
+    ).run(Date.now(), owner);
     return result.changes;
   }
 
   /** Returns when the next pending event becomes due, or undefined when none is pending. */
   nextAvailableAt(): Date | undefined {
-    const row = this.db.prepare(`SELECT MIN(available_at) AS at FROM events WHERE state = 'pending'`).get() as {
+    const row = this.statement(`SELECT MIN(available_at) AS at FROM events WHERE state = 'pending'`).get() as {
       at: number | null;
     };
     return row.at === null ? undefined : new Date(row.at);
@@ -174,7 +172,7 @@ export class LocalEventQueue extends EventEmitter {
 
   /** Counts events by state, for logs and health checks. */
   counts(): { pending: number; claimed: number; dead: number } {
-    const rows = this.db.prepare(`SELECT state, COUNT(*) AS count FROM events GROUP BY state`).all() as {
+    const rows = this.statement(`SELECT state, COUNT(*) AS count FROM events GROUP BY state`).all() as {
       state: 'pending' | 'claimed' | 'dead';
       count: number;
     }[];

@@ -4,7 +4,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 
 import { ConfigurationError, SendError } from '../../core/errors.js';
 import type { Logger, MailTransport, OutgoingMessage, SecretStore, SendReceipt } from '../../core/ports.js';
-import { toNodemailerMessage } from '../../mail/nodemailer.js';
+import { buildRawMessage } from '../../mail/nodemailer.js';
 
 /**
  * Connection security. `implicit` is TLS from the first byte (port 465). `starttls` upgrades a
@@ -74,8 +74,9 @@ export class SmtpTransport implements MailTransport {
   private async sendOnce(message: OutgoingMessage): Promise<SendReceipt> {
     const transporter = await this.getTransporter();
     try {
-      const info = (await transporter.sendMail(toNodemailerMessage(message))) as { messageId: string };
-      return { messageId: info.messageId, destination: this.destination };
+      const built = await buildRawMessage(message);
+      await transporter.sendMail({ envelope: built.envelope, raw: built.raw });
+      return { messageId: built.messageId, destination: this.destination };
     } catch (error) {
       const failure = classify(error);
       // A rejected login may mean the password was rotated: the next send reads the secret again.

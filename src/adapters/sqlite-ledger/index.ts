@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 import type { ClaimResult, DeliveryLedger } from '../../core/ports.js';
-import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
+import { immediateWrites, statementCache, type SqliteWriter } from '../sqlite-writes/index.js';
 
 /**
  * The delivery ledger in a SQLite table. Each claim is one INSERT ... ON CONFLICT statement, so
@@ -9,11 +9,13 @@ import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
  */
 export class SqliteDeliveryLedger implements DeliveryLedger {
   private readonly db: Database;
+  private readonly statement: (sql: string) => Statement;
   private readonly writes: SqliteWriter;
 
   /** `writes` runs the changes; by default each commits on its own before the call returns. */
   constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     this.db = db;
+    this.statement = statementCache(db);
     this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS deliveries (
@@ -28,17 +30,15 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
 
   async claim(deliveryKey: string, owner: string, now: Date, leaseUntil: Date): Promise<ClaimResult> {
     return this.writes.run((): ClaimResult => {
-      const claimed = this.db
-        .prepare(
-          `INSERT INTO deliveries (delivery_key, state, owner, lease_until, updated_at) VALUES (?, 'claimed', ?, ?, ?)
+      const claimed = this.statement(
+        `INSERT INTO deliveries (delivery_key, state, owner, lease_until, updated_at) VALUES (?, 'claimed', ?, ?, ?)
            ON CONFLICT (delivery_key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
              updated_at = excluded.updated_at
            WHERE deliveries.state = 'claimed' AND deliveries.lease_until <= ?`,
-        )
-        .run(deliveryKey, owner, leaseUntil.getTime(), now.getTime(), now.getTime());
+      ).run(deliveryKey, owner, leaseUntil.getTime(), now.getTime(), now.getTime());
       if (claimed.changes === 1) return 'claimed';
 
-      const row = this.db.prepare(`SELECT state FROM deliveries WHERE delivery_key = ?`).get(deliveryKey) as
+      const row = this.statement(`SELECT state FROM deliveries WHERE delivery_key = ?`).get(deliveryKey) as
         { state: 'claimed' | 'completed' } | undefined;
       return row?.state === 'completed' ? 'completed' : 'in_progress';
     });
@@ -46,17 +46,18 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
 
   async complete(deliveryKey: string, owner: string, at: Date): Promise<void> {
     await this.writes.run(() =>
-      this.db
-        .prepare(`UPDATE deliveries SET state = 'completed', updated_at = ? WHERE delivery_key = ? AND owner = ?`)
-        .run(at.getTime(), deliveryKey, owner),
+      this.statement(
+        `UPDATE deliveries SET state = 'completed', updated_at = ? WHERE delivery_key = ? AND owner = ?`,
+      ).run(at.getTime(), deliveryKey, owner),
     );
   }
 
   async release(deliveryKey: string, owner: string): Promise<void> {
     await this.writes.run(() =>
-      this.db
-        .prepare(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`)
-        .run(deliveryKey, owner),
+      this.statement(`DELETE FROM deliveries WHERE delivery_key = ? AND owner = ? AND state = 'claimed'`).run(
+        deliveryKey,
+        owner,
+      ),
     );
   }
 
@@ -65,6 +66,6 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
    * then belongs to a process that died, perhaps after the SMTP server accepted its email.
    */
   releaseAllClaims(): number {
-    return this.db.prepare(`DELETE FROM deliveries WHERE state = 'claimed'`).run().changes;
+    return this.statement(`DELETE FROM deliveries WHERE state = 'claimed'`).run().changes;
   }
 }

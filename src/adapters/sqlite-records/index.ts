@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 import type { RequestRecord, RequestRecords, RequestStatus } from '../../core/ports.js';
-import { immediateWrites, type SqliteWriter } from '../sqlite-writes/index.js';
+import { immediateWrites, statementCache, type SqliteWriter } from '../sqlite-writes/index.js';
 
 interface RequestRow {
   id: string;
@@ -18,11 +18,13 @@ interface RequestRow {
 /** Request records in a SQLite table, for one machine. */
 export class SqliteRequestRecords implements RequestRecords {
   private readonly db: Database;
+  private readonly statement: (sql: string) => Statement;
   private readonly writes: SqliteWriter;
 
   /** `writes` runs the changes; by default each commits on its own before the call returns. */
   constructor(db: Database, writes: SqliteWriter = immediateWrites(db)) {
     this.db = db;
+    this.statement = statementCache(db);
     this.writes = writes;
     db.exec(`
       CREATE TABLE IF NOT EXISTS requests (
@@ -42,14 +44,14 @@ export class SqliteRequestRecords implements RequestRecords {
   async create(record: { id: string; objectKey: string; createdAt: Date }): Promise<void> {
     const at = record.createdAt.getTime();
     await this.writes.run(() =>
-      this.db
-        .prepare(`INSERT INTO requests (id, object_key, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)`)
-        .run(record.id, record.objectKey, at, at),
+      this.statement(
+        `INSERT INTO requests (id, object_key, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)`,
+      ).run(record.id, record.objectKey, at, at),
     );
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
-    const row = this.db.prepare(`SELECT * FROM requests WHERE id = ?`).get(id) as RequestRow | undefined;
+    const row = this.statement(`SELECT * FROM requests WHERE id = ?`).get(id) as RequestRow | undefined;
     if (row === undefined) return undefined;
     return {
       id: row.id,
@@ -65,36 +67,34 @@ export class SqliteRequestRecords implements RequestRecords {
   }
 
   async delete(id: string): Promise<void> {
-    await this.writes.run(() => this.db.prepare(`DELETE FROM requests WHERE id = ?`).run(id));
+    await this.writes.run(() => this.statement(`DELETE FROM requests WHERE id = ?`).run(id));
   }
 
   async recordRetry(id: string, update: { at: Date; error: string }): Promise<void> {
     await this.writes.run(() =>
-      this.db
-        .prepare(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`)
-        .run(update.error, update.at.getTime(), id),
+      this.statement(`UPDATE requests SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`).run(
+        update.error,
+        update.at.getTime(),
+        id,
+      ),
     );
   }
 
   async markSent(id: string, update: { at: Date; messageId: string }): Promise<void> {
     const at = update.at.getTime();
     await this.writes.run(() =>
-      this.db
-        .prepare(
-          `UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?, message_id = ?, updated_at = ?
+      this.statement(
+        `UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?, message_id = ?, updated_at = ?
            WHERE id = ?`,
-        )
-        .run(at, update.messageId, at, id),
+      ).run(at, update.messageId, at, id),
     );
   }
 
   async markFailed(id: string, update: { at: Date; error: string }): Promise<void> {
     await this.writes.run(() =>
-      this.db
-        .prepare(
-          `UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(update.error, update.at.getTime(), id),
+      this.statement(
+        `UPDATE requests SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+      ).run(update.error, update.at.getTime(), id),
     );
   }
 }

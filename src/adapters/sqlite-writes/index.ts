@@ -1,10 +1,23 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 import { SharedFsync } from '../shared-fsync/index.js';
 
 /** Runs write statements against one SQLite database; the promise settles once they are committed. */
 export interface SqliteWriter {
   run<T>(write: () => T): Promise<T>;
+}
+
+/** Returns a function that prepares each SQL text once; better-sqlite3 does not cache statements itself. */
+export function statementCache(db: Database): (sql: string) => Statement {
+  const statements = new Map<string, Statement>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 }
 
 /** Runs each write in its own transaction at once, before `run` returns. */
