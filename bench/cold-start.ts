@@ -74,8 +74,10 @@ export async function benchColdStart(log: (line: string) => void, esbuildVersion
         format: 'esm',
         mainFields: ['module', 'main'],
         banner: {
-          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+          js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
         },
+        // As in infra/functions.ts: the API function loads sharp from its own folder on the first upload.
+        external: name === 'api' ? ['sharp'] : [],
         logLevel: 'warning',
       });
 

@@ -45,18 +45,28 @@ const HTML_HEADERS = {
 
 /** Adds the web page, its assets, the OpenAPI document and the API reference page to `app`. */
 export function mountWebRoutes(app: Hono<any>): void {
-  const document = buildOpenApiDocument();
-  const documentJson = JSON.stringify(document, null, 2);
-  const docsHtml = renderDocsPage(document, '/assets/docs.css');
+  // Built on first use: converting the schemas takes a few milliseconds that a Lambda cold start
+  // would otherwise pay before its first request.
+  let pages: { documentJson: string; docsHtml: string } | undefined;
+  const openApiPages = () => {
+    if (pages === undefined) {
+      const document = buildOpenApiDocument();
+      pages = {
+        documentJson: JSON.stringify(document, null, 2),
+        docsHtml: renderDocsPage(document, '/assets/docs.css'),
+      };
+    }
+    return pages;
+  };
 
   app.get('/openapi.json', (c) =>
-    c.body(documentJson, 200, {
+    c.body(openApiPages().documentJson, 200, {
       'Content-Type': 'application/json; charset=utf-8',
       'Access-Control-Allow-Origin': '*',
       'Cache-Control': 'no-cache',
     }),
   );
-  app.get('/docs', (c) => c.body(docsHtml, 200, HTML_HEADERS));
+  app.get('/docs', (c) => c.body(openApiPages().docsHtml, 200, HTML_HEADERS));
   app.get('/', (c) => c.body(PAGE_HTML, 200, HTML_HEADERS));
 
   app.get('/assets/:file', (c) => {
