@@ -238,7 +238,10 @@ ${render.png.ratioVsPython ? `| Ratio qrmail / Python, PNG | ${times(render.png.
 | Ratio qrmail / node-qrcode, SVG | ${times(render.svg.ratio.median)} | ${times(render.svg.ratio.min)}–${times(render.svg.ratio.max)} | ${ROUNDS} |
 
 **Accept path.** The accept path decodes every code with zxing-wasm before it stores it
-(src/core/render.ts, \`verifyCode\`), and the SQLite database runs with \`synchronous = FULL\`.
+(src/core/render.ts, \`verifyCode\`, on an image of one pixel a module). It answers 202 only after
+the PNG and its metadata file are flushed to disk with fsync and renamed, their folder is flushed,
+and the request record and the event are committed to SQLite with the WAL flushed. Concurrent
+requests share commits and flushes (src/adapters/sqlite-writes, src/adapters/shared-fsync).
 \`bin/qrmail.js serve\` runs as a child process with PORT=0, a temporary
 QRMAIL_DATA_DIR, QRMAIL_RATE_LIMIT=off, the default log level (info, a JSON line per request,
 read by the benchmark process) and the outbox as mail transport, so its delivery worker writes
@@ -253,8 +256,9 @@ second; the spread is the lowest and highest second.
 | POST /images/qrcode | ${formatRate(accept.post.requestsPerSecond)} | ${formatRate(accept.post.minPerSecond)}–${formatRate(accept.post.maxPerSecond)} | ${accept.post.p50Ms} ms | ${accept.post.p99Ms} ms | ${accept.post.total} | ${accept.post.non2xx} | ${accept.post.errors + accept.post.timeouts} |
 | GET /healthz | ${formatRate(accept.healthz.requestsPerSecond)} | ${formatRate(accept.healthz.minPerSecond)}–${formatRate(accept.healthz.maxPerSecond)} | ${accept.healthz.p50Ms} ms | ${accept.healthz.p99Ms} ms | ${accept.healthz.total} | ${accept.healthz.non2xx} | ${accept.healthz.errors + accept.healthz.timeouts} |
 
-**Delivery.** An smtp-server from test/support/smtp-server.ts listens with implicit TLS and a
-required login, and holds every connection until ${EMAILS} requests are recorded through
+**Delivery.** An smtp-server from test/support/smtp-server.ts, in the benchmark process, listens
+with implicit TLS and a required login. It records each message's raw bytes; the sampled messages
+are parsed with mailparser after the clock stops. It holds every connection until ${EMAILS} requests are recorded through
 \`POST /images/qrcode\`. The clock starts when it lets the connections through and stops when it has
 accepted all ${EMAILS} messages (one run). The service sends through its pooled SmtpTransport with
 ${Object.entries(DELIVERY_SETTINGS)
@@ -266,7 +270,8 @@ same server${delivery.python ? ` (median ${formatRate(delivery.python.median)}, 
 
 **Cold start.** esbuild bundles src/runtime/lambda/api-handler.ts and mailer-handler.ts with the
 settings of infra/functions.ts (minify, platform node, target node22, ESM with a \`createRequire\`
-banner, every dependency bundled). For each bundle, ${COLD_STARTS} fresh \`node\` processes import it after
+banner, every dependency bundled except sharp, which the API function loads from its own folder on
+the first upload). For each bundle, ${COLD_STARTS} fresh \`node\` processes import it after
 one untimed process; the import builds the SDK clients and makes no network call. The environment
 holds dummy values for the variables src/runtime/lambda/config.ts requires.
 

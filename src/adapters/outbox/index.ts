@@ -1,10 +1,8 @@
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import nodemailer, { type Transporter } from 'nodemailer';
-
 import type { MailTransport, OutgoingMessage, SendReceipt } from '../../core/ports.js';
-import { toNodemailerMessage } from '../../mail/nodemailer.js';
+import { buildRawMessage } from '../../mail/nodemailer.js';
 
 /**
  * Writes each message as an RFC 5322 `.eml` file (CRLF line endings) in a folder, so qrmail
@@ -13,18 +11,23 @@ import { toNodemailerMessage } from '../../mail/nodemailer.js';
 export class OutboxTransport implements MailTransport {
   readonly destination: string;
   private readonly folder: string;
-  private readonly composer: Transporter;
+  private folderCreated = false;
 
   constructor(options: { folder: string }) {
     this.folder = options.folder;
     this.destination = `outbox folder ${options.folder}`;
-    this.composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   }
 
   async send(message: OutgoingMessage): Promise<SendReceipt> {
-    const info = (await this.composer.sendMail(toNodemailerMessage(message))) as { messageId: string; message: Buffer };
+    const built = await buildRawMessage(message);
+    // MailComposer ends lines with LF, which SMTP transports turn into CRLF as they send. An .eml
+    // file keeps the CRLF of RFC 5322. The message is 7-bit text, so latin1 keeps every byte.
+    const eml = Buffer.from(built.raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 
-    await mkdir(this.folder, { recursive: true });
+    if (!this.folderCreated) {
+      await mkdir(this.folder, { recursive: true });
+      this.folderCreated = true;
+    }
     const requestId = message.headers['X-Qrmail-Request-Id'] ?? 'message';
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${requestId.replace(/[^A-Za-z0-9-]/g, '_')}.eml`;
     const path = join(this.folder, name);
@@ -32,17 +35,15 @@ export class OutboxTransport implements MailTransport {
     const temporary = `${path}.tmp`;
     const file = await open(temporary, 'w', 0o600);
     try {
-      await file.writeFile(info.message);
+      await file.writeFile(eml);
       await file.sync();
     } finally {
       await file.close();
     }
     await rename(temporary, path);
 
-    return { messageId: info.messageId, destination: path };
+    return { messageId: built.messageId, destination: path };
   }
 
-  async close(): Promise<void> {
-    this.composer.close();
-  }
+  async close(): Promise<void> {}
 }
