@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile as readFileCallback, writeFile as writeFileCallback } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 
 import { objectCreatedRecord, type S3EventRecord } from '../../core/events.js';
 import { metadataProblem } from '../../core/metadata.js';
@@ -29,6 +31,11 @@ interface ObjectAttributes {
   size: number;
   lastModified: string;
 }
+
+// The callback forms cost less CPU than the promise forms in Node.js 20: reading a 1 KB file took
+// about 100 µs against 110 to 140 µs in a loop on a 2-core machine (an estimate from one run).
+const readFile = promisify(readFileCallback);
+const writeFile = promisify(writeFileCallback);
 
 /** Raised for a key or metadata that S3 would refuse, or that would leave the store's folder. */
 export class InvalidObjectError extends Error {
