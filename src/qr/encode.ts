@@ -2,6 +2,7 @@ import { maxByteSegment, type ErrorCorrectionLevel } from './capacity.js';
 import { errorCorrectionCodewords } from './reed-solomon.js';
 import {
   BitBuffer,
+  isAscii,
   segmentsBitLength,
   splitSegments,
   utf8EciSegment,
@@ -67,37 +68,34 @@ const PAD_CODEWORDS = [0xec, 0x11];
  * Throws `QrCapacityError` when no version fits, and `RangeError` for an invalid option.
  */
 export function encodeQr(text: string, options: EncodeOptions): QrSymbol {
-  const { level } = options;
+  const { level, mask: forcedMask } = options;
   if (!(level in ERROR_CORRECTION_BLOCKS))
     throw new RangeError(`error correction level must be L, M, Q or H, got ${String(level)}`);
-  if (options.mask !== undefined && !(Number.isInteger(options.mask) && options.mask >= 0 && options.mask <= 7)) {
-    throw new RangeError(`mask must be a whole number from 0 to 7, got ${options.mask}`);
+  if (forcedMask !== undefined && !(Number.isInteger(forcedMask) && forcedMask >= 0 && forcedMask <= 7)) {
+    throw new RangeError(`mask must be a whole number from 0 to 7, got ${forcedMask}`);
   }
   const eci = options.eci ?? 'auto';
   if (eci !== 'auto' && eci !== 'off') throw new RangeError(`eci must be auto or off, got ${String(eci)}`);
 
   const declareUtf8 = eci === 'auto' && !isAscii(text);
-  // Segments per character-count class, split on first use: most texts need one class only.
-  const plans: (Segment[] | undefined)[] = [undefined, undefined, undefined];
-  const planFor = (classIndex: 0 | 1 | 2): Segment[] => {
-    let segments = plans[classIndex];
-    if (segments) return segments;
-    segments = splitSegments(text, classIndex);
-    if (declareUtf8) segments.unshift(utf8EciSegment());
-    plans[classIndex] = segments;
-    return segments;
-  };
-
+  // Versions only grow, so each character-count class is split once, on first use. Most texts
+  // need one class only.
+  let segments: Segment[] = [];
+  let plannedClass = -1;
   for (let version = 1; version <= 40; version++) {
     const classIndex = versionClass(version);
-    const segments = planFor(classIndex);
-    const bits = segmentsBitLength(segments, classIndex);
-    if (bits > dataCodewords(version, level) * 8) continue;
+    if (classIndex !== plannedClass) {
+      segments = splitSegments(text, classIndex);
+      if (declareUtf8) segments.unshift(utf8EciSegment());
+      plannedClass = classIndex;
+    }
+    const capacity = dataCodewords(version, level);
+    if (segmentsBitLength(segments, classIndex) > capacity * 8) continue;
 
-    const data = dataBytes(segments, classIndex, dataCodewords(version, level));
+    const data = dataBytes(segments, classIndex, capacity);
     const codewords = interleave(data, version, level);
-    const symbol = buildSymbol(version, level, codewords, options.mask);
-    return { ...symbol, version, level, segments };
+    const { size, modules, mask } = buildSymbol(version, level, codewords, forcedMask);
+    return { size, modules, mask, version, level, segments };
   }
 
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -110,24 +108,33 @@ export function encodeMatrix(text: string, level: ErrorCorrectionLevel): QrMatri
   return { size, modules };
 }
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
+/**
+ * Scratch for the data codewords and the interleaved codewords of the symbol being encoded, reused
+ * because allocating typed arrays costs more than filling them. Version 40 has the most codewords.
+ */
+const MAX_CODEWORDS = Math.floor(rawDataModules(40) / 8);
+const dataScratch = new Uint8Array(MAX_CODEWORDS);
+const codewordScratch = new Uint8Array(MAX_CODEWORDS);
 
-/** Writes the segments, the terminator and the pad codewords that fill the data capacity (7.4.9, 7.4.10). */
+/**
+ * Writes the segments, the terminator and the pad codewords that fill the data capacity (7.4.9,
+ * 7.4.10). The caller has checked that the segments fit. Returns the scratch array, whose first
+ * `capacity` bytes are valid until the next call.
+ */
 function dataBytes(segments: readonly Segment[], classIndex: 0 | 1 | 2, capacity: number): Uint8Array {
-  const buffer = new BitBuffer(capacity * 8);
+  dataScratch.fill(0, 0, capacity);
+  const buffer = new BitBuffer(dataScratch);
   writeSegments(buffer, segments, classIndex);
   buffer.append(0, Math.min(4, capacity * 8 - buffer.length));
   buffer.append(0, (8 - (buffer.length % 8)) % 8);
   for (let pad = 0; buffer.length < capacity * 8; pad ^= 1) buffer.append(PAD_CODEWORDS[pad]!, 8);
-  return buffer.bytes.subarray(0, capacity);
+  return buffer.bytes;
 }
 
 /**
  * Splits the data into the level's blocks, adds each block's error correction codewords and
  * interleaves them (7.5.2, 7.6). Blocks in the first group are one data codeword shorter.
+ * Returns a view of the scratch array that stays valid until the next call.
  */
 function interleave(data: Uint8Array, version: number, level: ErrorCorrectionLevel): Uint8Array {
   const blockCount = ERROR_CORRECTION_BLOCKS[level][version - 1]!;
@@ -135,25 +142,22 @@ function interleave(data: Uint8Array, version: number, level: ErrorCorrectionLev
   const totalCodewords = Math.floor(rawDataModules(version) / 8);
   const shortBlocks = blockCount - (totalCodewords % blockCount);
   const shortDataLength = Math.floor(totalCodewords / blockCount) - eccLength;
+  const dataLength = totalCodewords - blockCount * eccLength;
 
-  const dataBlocks: Uint8Array[] = [];
-  const eccBlocks: Uint8Array[] = [];
+  // Codeword i of block b goes to i * blockCount + b. Only the long blocks have a codeword at
+  // i = shortDataLength, so those take the places after all the shorter rows. The error
+  // correction codewords follow all the data in the same order.
+  const result = codewordScratch;
   let offset = 0;
   for (let block = 0; block < blockCount; block++) {
-    const length = shortDataLength + (block < shortBlocks ? 0 : 1);
-    const blockData = data.subarray(offset, offset + length);
+    for (let i = 0; i < shortDataLength; i++) result[i * blockCount + block] = data[offset + i]!;
+    let length = shortDataLength;
+    if (block >= shortBlocks) {
+      result[shortDataLength * blockCount + block - shortBlocks] = data[offset + shortDataLength]!;
+      length++;
+    }
+    errorCorrectionCodewords(data, offset, offset + length, eccLength, result, dataLength + block, blockCount);
     offset += length;
-    dataBlocks.push(blockData);
-    eccBlocks.push(errorCorrectionCodewords(blockData, eccLength));
   }
-
-  const result = new Uint8Array(totalCodewords);
-  let position = 0;
-  for (let i = 0; i <= shortDataLength; i++) {
-    for (const block of dataBlocks) if (i < block.length) result[position++] = block[i]!;
-  }
-  for (let i = 0; i < eccLength; i++) {
-    for (const block of eccBlocks) result[position++] = block[i]!;
-  }
-  return result;
+  return result.subarray(0, totalCodewords);
 }

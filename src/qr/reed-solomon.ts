@@ -22,17 +22,12 @@ const LOG = new Uint16Array(256);
 }
 
 function multiply(a: number, b: number): number {
-  return a === 0 || b === 0 ? 0 : EXP[LOG[a]! + LOG[b]!]!;
+  return EXP[LOG[a]! + LOG[b]!]!;
 }
-
-const generators = new Map<number, Uint8Array>();
 
 /** Returns the generator polynomial of `degree`, highest power first without its leading 1. */
 function generator(degree: number): Uint8Array {
-  let polynomial = generators.get(degree);
-  if (polynomial) return polynomial;
-
-  polynomial = new Uint8Array(degree);
+  const polynomial = new Uint8Array(degree);
   polynomial[degree - 1] = 1;
   // Multiply (x - a^0)(x - a^1)...(x - a^(degree-1)).
   let root = 1;
@@ -42,31 +37,72 @@ function generator(degree: number): Uint8Array {
     }
     root = multiply(root, 2);
   }
-  generators.set(degree, polynomial);
   return polynomial;
 }
 
-const generatorLogs = new Map<number, Uint16Array>();
+/**
+ * Per degree, the generator's coefficients multiplied by every factor from 0 to 255, packed four
+ * to a 32-bit word with the highest power in the top byte: row f, 8 words from index 8 * f, is
+ * f times the generator, and words past the degree hold 0. With these rows each step of the
+ * division updates four remainder codewords per XOR instead of one. QR codes use degrees up to 30,
+ * which fit 8 words.
+ */
+const productTables = new Map<number, Int32Array>();
 
-/** Returns the logarithms of the generator's coefficients, ZERO_LOG for a zero coefficient. */
-function generatorLog(degree: number): Uint16Array {
-  let logs = generatorLogs.get(degree);
-  if (logs) return logs;
-  logs = Uint16Array.from(generator(degree), (coefficient) => LOG[coefficient]!);
-  generatorLogs.set(degree, logs);
-  return logs;
+function productTable(degree: number): Int32Array {
+  let table = productTables.get(degree);
+  if (table) return table;
+
+  const polynomial = generator(degree);
+  table = new Int32Array(256 * 8);
+  for (let factor = 0; factor < 256; factor++) {
+    for (let i = 0; i < degree; i++) {
+      table[factor * 8 + (i >>> 2)]! |= multiply(factor, polynomial[i]!) << (24 - 8 * (i & 3));
+    }
+  }
+  productTables.set(degree, table);
+  return table;
 }
 
-/** Computes the `degree` error correction codewords of one block of data codewords. */
-export function errorCorrectionCodewords(data: Uint8Array, degree: number): Uint8Array {
-  const divisor = generatorLog(degree);
-  const remainder = new Uint8Array(degree);
-  const last = degree - 1;
-  for (let j = 0; j < data.length; j++) {
-    // Shift the remainder one codeword left and subtract factor times the generator, in one pass.
-    const factorLog = LOG[data[j]! ^ remainder[0]!]!;
-    for (let i = 0; i < last; i++) remainder[i] = remainder[i + 1]! ^ EXP[factorLog + divisor[i]!]!;
-    remainder[last] = EXP[factorLog + divisor[last]!]!;
+/**
+ * Computes the `degree` error correction codewords (at most 32) of the data codewords
+ * `data[start]` to `data[end - 1]` and writes codeword i to `output[outputStart + i * outputStep]`,
+ * so that a caller can interleave blocks without a copy.
+ */
+export function errorCorrectionCodewords(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  degree: number,
+  output: Uint8Array,
+  outputStart: number,
+  outputStep: number,
+): void {
+  if (degree > 32) throw new RangeError(`error correction degree must be at most 32, got ${degree}`);
+  const table = productTable(degree);
+  // The remainder, packed like the table rows, stays in eight locals: r0 is its first four codewords.
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let r3 = 0;
+  let r4 = 0;
+  let r5 = 0;
+  let r6 = 0;
+  let r7 = 0;
+  for (let j = start; j < end; j++) {
+    // Shift the remainder one codeword left and subtract factor times the generator.
+    const row = (data[j]! ^ (r0 >>> 24)) * 8;
+    r0 = ((r0 << 8) | (r1 >>> 24)) ^ table[row]!;
+    r1 = ((r1 << 8) | (r2 >>> 24)) ^ table[row + 1]!;
+    r2 = ((r2 << 8) | (r3 >>> 24)) ^ table[row + 2]!;
+    r3 = ((r3 << 8) | (r4 >>> 24)) ^ table[row + 3]!;
+    r4 = ((r4 << 8) | (r5 >>> 24)) ^ table[row + 4]!;
+    r5 = ((r5 << 8) | (r6 >>> 24)) ^ table[row + 5]!;
+    r6 = ((r6 << 8) | (r7 >>> 24)) ^ table[row + 6]!;
+    r7 = (r7 << 8) ^ table[row + 7]!;
   }
-  return remainder;
+  const words = [r0, r1, r2, r3, r4, r5, r6, r7];
+  for (let i = 0; i < degree; i++) {
+    output[outputStart + i * outputStep] = words[i >>> 2]! >>> (24 - 8 * (i & 3));
+  }
 }

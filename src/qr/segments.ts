@@ -40,11 +40,13 @@ export interface Segment {
 
 /** Growable big-endian bit buffer. */
 export class BitBuffer {
+  /** The bits written so far, most significant bit first. The bits past `length` are 0. */
   bytes: Uint8Array;
   length = 0;
 
-  constructor(capacityBits = 256) {
-    this.bytes = new Uint8Array(Math.ceil(capacityBits / 8));
+  /** Starts empty on `bytes`, which must be all 0, and replaces them with a larger copy when full. */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
   }
 
   /** Appends the low `bits` bits of `value`, most significant first. */
@@ -54,14 +56,40 @@ export class BitBuffer {
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    if (bits === 8 && (this.length & 7) === 0) {
-      this.bytes[this.length >> 3] = value;
-      this.length += 8;
-      return;
+    // Fill the current byte from its first free bit, then the next, until all bits are written.
+    let length = this.length;
+    while (bits > 0) {
+      const free = 8 - (length & 7);
+      const written = bits < free ? bits : free;
+      bits -= written;
+      const chunk = (value >>> bits) & ((1 << written) - 1);
+      this.bytes[length >>> 3]! |= chunk << (free - written);
+      length += written;
     }
-    for (let bit = bits - 1; bit >= 0; bit--, this.length++) {
-      if ((value >>> bit) & 1) this.bytes[this.length >> 3]! |= 0x80 >> (this.length & 7);
+    this.length = length;
+  }
+
+  /**
+   * Appends whole bytes: each one fills the rest of the current byte and the start of the next,
+   * so the loop writes one byte past the end and needs that byte to exist.
+   */
+  appendBytes(bytes: Uint8Array): void {
+    const needed = (this.length >>> 3) + bytes.length + 1;
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, needed));
+      grown.set(this.bytes);
+      this.bytes = grown;
     }
+    const target = this.bytes;
+    const offset = this.length & 7;
+    let at = this.length >>> 3;
+    for (let i = 0; i < bytes.length; i++, at++) {
+      const byte = bytes[i]!;
+      target[at]! |= byte >>> offset;
+      // A Uint8Array keeps the low 8 bits of a stored value, so with offset 0 this writes 0.
+      target[at + 1] = byte << (8 - offset);
+    }
+    this.length += bytes.length * 8;
   }
 }
 
@@ -72,79 +100,128 @@ export function versionClass(version: number): 0 | 1 | 2 {
 
 const MODES = ['numeric', 'alphanumeric', 'byte'] as const;
 
+/** Working arrays of `splitSegments` for one text, indexed by code point. */
+interface SplitScratch {
+  /**
+   * The character class in bits 0 and 1 (0 a digit, 1 another alphanumeric character, 2
+   * anything else) and the UTF-8 length from bit 2 on.
+   */
+  characters: Uint8Array;
+  /** from[i*3+m]: the mode of code point i - 1 on the cheapest path that puts code point i in mode m. */
+  from: Int8Array;
+  modes: Int8Array;
+}
+
+/**
+ * Arrays reused across calls, because allocating typed arrays costs more than splitting a short
+ * text. They grow up to SCRATCH_LIMIT code points; longer texts, which never fit a symbol, get
+ * arrays of their own so that the cache stays small.
+ */
+let scratch = splitScratch(256);
+const SCRATCH_LIMIT = 8192;
+
+function splitScratch(capacity: number): SplitScratch {
+  return {
+    characters: new Uint8Array(capacity),
+    from: new Int8Array(capacity * 3),
+    modes: new Int8Array(capacity),
+  };
+}
+
+function scratchFor(length: number): SplitScratch {
+  if (length <= scratch.characters.length) return scratch;
+  if (length > SCRATCH_LIMIT) return splitScratch(length);
+  scratch = splitScratch(Math.min(SCRATCH_LIMIT, Math.max(length, scratch.characters.length * 2)));
+  return scratch;
+}
+
 /**
  * Splits `text` into segments for a version class, minimising the bit length with dynamic
  * programming over the three modes. Costs are counted in sixths of a bit, because a numeric
- * character takes 10/3 bits and an alphanumeric one 11/2.
+ * character takes 10/3 bits and an alphanumeric one 11/2. On equal costs the lower mode number
+ * wins: numeric before alphanumeric before byte.
  */
 export function splitSegments(text: string, classIndex: 0 | 1 | 2): Segment[] {
-  // Code points, their character class (0 digit, 1 alphanumeric, 2 other) and UTF-8 lengths.
   const length = text.length;
-  const starts = new Uint32Array(length + 1);
-  const classes = new Uint8Array(length);
-  const utf8Lengths = new Uint8Array(length);
+  const { characters, from, modes } = scratchFor(length);
   let count = 0;
   let onlyBytes = true;
-  for (let i = 0; i < length;) {
-    const code = text.codePointAt(i)!;
-    const units = code > 0xffff ? 2 : 1;
-    starts[count] = i;
+  for (let i = 0; i < length; i++) {
+    // Read a code point as codePointAt does: a lone surrogate stands for itself.
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = ((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
     const characterClass = code >= 0x30 && code <= 0x39 ? 0 : code < 128 && ALPHANUMERIC_VALUE[code]! >= 0 ? 1 : 2;
-    classes[count] = characterClass;
     if (characterClass !== 2) onlyBytes = false;
-    utf8Lengths[count] = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    count++;
-    i += units;
+    const utf8Length = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    characters[count++] = characterClass | (utf8Length << 2);
   }
-  starts[count] = length;
   if (count === 0) return [];
   if (onlyBytes) return [byteSegment(text)];
 
-  const headerCost = [
-    (4 + COUNT_BITS.numeric[classIndex]) * 6,
-    (4 + COUNT_BITS.alphanumeric[classIndex]) * 6,
-    (4 + COUNT_BITS.byte[classIndex]) * 6,
-  ];
+  const headerCost0 = (4 + COUNT_BITS.numeric[classIndex]) * 6;
+  const headerCost1 = (4 + COUNT_BITS.alphanumeric[classIndex]) * 6;
+  const headerCost2 = (4 + COUNT_BITS.byte[classIndex]) * 6;
 
-  // cost[i*3+m]: least cost of characters 0..i with character i in mode m; from[i*3+m]: previous mode.
-  const cost = new Float64Array(count * 3).fill(Infinity);
-  const from = new Int8Array(count * 3).fill(-1);
-  for (let i = 0; i < count; i++) {
-    for (let mode = classes[i]!; mode < 3; mode++) {
-      const characterCost = mode === 0 ? 20 : mode === 1 ? 33 : 48 * utf8Lengths[i]!;
-      if (i === 0) {
-        cost[mode] = headerCost[mode]! + characterCost;
-        continue;
-      }
-      let best = Infinity;
-      let bestPrevious = -1;
-      for (let previous = 0; previous < 3; previous++) {
-        const total = cost[(i - 1) * 3 + previous]! + (previous === mode ? 0 : headerCost[mode]!);
-        if (total < best) {
-          best = total;
-          bestPrevious = previous;
-        }
-      }
-      cost[i * 3 + mode] = best + characterCost;
-      from[i * 3 + mode] = bestPrevious;
+  // costM: least cost of the code points so far with the last one in mode M, Infinity where
+  // mode M cannot hold it. A step to mode M costs M's header unless the previous code point was
+  // in mode M too.
+  const firstClass = characters[0]! & 3;
+  let cost0 = firstClass === 0 ? headerCost0 + 20 : Infinity;
+  let cost1 = firstClass <= 1 ? headerCost1 + 33 : Infinity;
+  let cost2 = headerCost2 + 48 * (characters[0]! >>> 2);
+  from[0] = from[1] = from[2] = -1;
+  for (let i = 1; i < count; i++) {
+    const characterClass = characters[i]! & 3;
+    const byteCost = 48 * (characters[i]! >>> 2);
+    if (characterClass === 2 && cost0 === Infinity && cost1 === Infinity) {
+      // Inside a run of characters that only byte mode holds, the cheapest path stays in byte mode.
+      cost2 += byteCost;
+      from[i * 3] = from[i * 3 + 1] = -1;
+      from[i * 3 + 2] = 2;
+      continue;
     }
+    let next0 = Infinity;
+    let next1 = Infinity;
+    from[i * 3] = from[i * 3 + 1] = -1;
+    if (characterClass === 0) {
+      next0 = Math.min(cost0, cost1 + headerCost0, cost2 + headerCost0) + 20;
+      from[i * 3] = cheapest(cost0, cost1 + headerCost0, cost2 + headerCost0);
+    }
+    if (characterClass <= 1) {
+      next1 = Math.min(cost0 + headerCost1, cost1, cost2 + headerCost1) + 33;
+      from[i * 3 + 1] = cheapest(cost0 + headerCost1, cost1, cost2 + headerCost1);
+    }
+    const next2 = Math.min(cost0 + headerCost2, cost1 + headerCost2, cost2) + byteCost;
+    from[i * 3 + 2] = cheapest(cost0 + headerCost2, cost1 + headerCost2, cost2);
+    cost0 = next0;
+    cost1 = next1;
+    cost2 = next2;
   }
 
-  let mode = 0;
-  for (let candidate = 1; candidate < 3; candidate++) {
-    if (cost[(count - 1) * 3 + candidate]! < cost[(count - 1) * 3 + mode]!) mode = candidate;
-  }
-  const modes = new Int8Array(count);
+  let mode: number = cheapest(cost0, cost1, cost2);
   for (let i = count - 1; i >= 0; i--) {
     modes[i] = mode;
     mode = from[i * 3 + mode]!;
   }
 
+  // Cut the text where the mode changes. A code point of 4 UTF-8 bytes is a surrogate pair, two
+  // UTF-16 code units, and every other code point is one unit.
   const segments: Segment[] = [];
   let first = 0;
-  for (let i = 1; i <= count; i++) {
-    if (i < count && modes[i] === modes[first]) continue;
-    const segmentText = text.slice(starts[first], starts[i]);
+  let firstUnit = 0;
+  let unit = 0;
+  for (let i = 0; i <= count; i++) {
+    if (i < count && modes[i] === modes[first]) {
+      unit += characters[i]! >>> 2 === 4 ? 2 : 1;
+      continue;
+    }
+    const segmentText = text.slice(firstUnit, unit);
     const segmentMode = MODES[modes[first]!]!;
     segments.push(
       segmentMode === 'byte'
@@ -152,8 +229,16 @@ export function splitSegments(text: string, classIndex: 0 | 1 | 2): Segment[] {
         : { mode: segmentMode, text: segmentText, bytes: EMPTY, count: i - first },
     );
     first = i;
+    firstUnit = unit;
+    if (i < count) unit += characters[i]! >>> 2 === 4 ? 2 : 1;
   }
   return segments;
+}
+
+/** Returns 0, 1 or 2 for the least of three costs. On a tie the lower number wins. */
+function cheapest(cost0: number, cost1: number, cost2: number): 0 | 1 | 2 {
+  if (cost1 < cost0) return cost2 < cost1 ? 2 : 1;
+  return cost2 < cost0 ? 2 : 0;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -162,6 +247,12 @@ const encoder = new TextEncoder();
 function byteSegment(text: string): Segment {
   const bytes = encoder.encode(text);
   return { mode: 'byte', text, bytes, count: bytes.length };
+}
+
+/** Checks whether every UTF-16 code unit of `text` is below 0x80. */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** Returns the ECI segment that declares the byte segments after it to be UTF-8. */
@@ -201,20 +292,23 @@ export function writeSegments(buffer: BitBuffer, segments: readonly Segment[], c
     }
     buffer.append(segment.count, COUNT_BITS[segment.mode][classIndex]);
 
+    const { text, bytes } = segment;
     if (segment.mode === 'numeric') {
-      for (let i = 0; i < segment.text.length; i += 3) {
-        const group = segment.text.slice(i, i + 3);
-        buffer.append(Number(group), group.length * 3 + 1);
+      // Groups of three digits take 10 bits, and a last group of one or two digits takes 4 or 7.
+      for (let i = 0; i < text.length; i += 3) {
+        const digits = Math.min(3, text.length - i);
+        let value = 0;
+        for (let j = i; j < i + digits; j++) value = value * 10 + text.charCodeAt(j) - 0x30;
+        buffer.append(value, digits * 3 + 1);
       }
     } else if (segment.mode === 'alphanumeric') {
-      for (let i = 0; i < segment.text.length; i += 2) {
-        const first = ALPHANUMERIC_VALUE[segment.text.charCodeAt(i)]!;
-        if (i + 1 < segment.text.length)
-          buffer.append(first * 45 + ALPHANUMERIC_VALUE[segment.text.charCodeAt(i + 1)]!, 11);
+      for (let i = 0; i < text.length; i += 2) {
+        const first = ALPHANUMERIC_VALUE[text.charCodeAt(i)]!;
+        if (i + 1 < text.length) buffer.append(first * 45 + ALPHANUMERIC_VALUE[text.charCodeAt(i + 1)]!, 11);
         else buffer.append(first, 6);
       }
     } else {
-      for (const byte of segment.bytes) buffer.append(byte, 8);
+      buffer.appendBytes(bytes);
     }
   }
 }

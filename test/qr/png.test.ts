@@ -137,6 +137,40 @@ describe('renderPng pixels', () => {
     });
   }
 
+  it('renderPng same bytes after other layouts', () => {
+    const first = renderPng(matrix);
+    // Other sizes and module sizes reuse the image buffer in other line layouts.
+    renderPng(encodeMatrix('x'.repeat(300), 'M'), { moduleSize: 3 });
+    renderPng(matrix, { moduleSize: 7, margin: 1 });
+    renderPng(encodeMatrix('1', 'H'));
+
+    expect(renderPng(matrix).equals(first)).toBe(true);
+    // The same layout again, with other modules drawn over the previous image.
+    const other = encodeMatrix(SAMPLE_URL.replace('2B2', '2B3'), 'M');
+    expect(other.size).toBe(matrix.size);
+    expect(inspect(renderPng(other), other, 10, 4).mismatchedPixels).toBe(0);
+  });
+
+  it('renderPng large image outside the scratch', () => {
+    // 177 + 8 modules at 16 pixels: 2,960 lines of 371 bytes, over the 1 MiB limit of the reused buffer.
+    const large = encodeMatrix('x'.repeat(2331), 'M');
+    const image = PNG.sync.read(renderPng(large, { moduleSize: 16 }));
+    expect(image.width).toBe(2960);
+
+    // Compares the red channel only, so that the 8.8 million pixels take a fraction of a second.
+    let mismatchedPixels = 0;
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const moduleX = Math.floor(x / 16) - 4;
+        const moduleY = Math.floor(y / 16) - 4;
+        const inSymbol = moduleX >= 0 && moduleX < large.size && moduleY >= 0 && moduleY < large.size;
+        const expectedDark = inSymbol && large.modules[moduleY * large.size + moduleX] === 1;
+        if ((image.data[(y * image.width + x) * 4] === 0) !== expectedDark) mismatchedPixels++;
+      }
+    }
+    expect(mismatchedPixels).toBe(0);
+  });
+
   it('renderPng output decodes to URL', async () => {
     expect(await decodeQrText(renderPng(matrix))).toBe(SAMPLE_URL);
   });
