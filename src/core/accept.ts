@@ -2,7 +2,7 @@ import { RateLimitError, RequestError } from './errors.js';
 import { newRequestId, qrObjectKey, svgObjectKey } from './ids.js';
 import { encodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, Logger, LogoRenderer, ObjectStore, QrVerifier, RateLimiter, RequestRecords } from './ports.js';
-import { renderCode, verifyCode, VERIFY_MODULE_PIXELS } from './render.js';
+import { renderCode, renderCodePngAsync, verifyCode, VERIFY_MODULE_PIXELS } from './render.js';
 import { parseQrRequest } from './schema.js';
 
 /** Dependencies of the accept flow. */
@@ -62,9 +62,13 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
   }
   const logo = request.logo === undefined ? undefined : await logos!.parse(request.logo);
 
-  const code = renderCode(request.url, request.options, { png: true, svg: wantsSvg }, 'url');
+  const code = renderCode(request.url, request.options, { png: false, svg: wantsSvg }, 'url');
   const metadata = encodeQrMetadata({ requestId: id, url: request.url, email: request.email });
   if (wantsSvg) metadata[SVG_METADATA_KEY] = '1';
+  // Without a logo, the PNG is compressed in libuv's thread pool while the decoder checks the code
+  // on this thread. When the check fails, the request ends before the PNG is awaited.
+  const compressing = logo === undefined ? renderCodePngAsync(code, request.options) : undefined;
+  compressing?.catch(() => undefined);
   if (logo !== undefined) {
     code.png = await logos!.png(code.symbol, request.options, code.moduleSize, logo);
     if (code.svg !== undefined) code.svg = await logos!.svg(code.svg, code.symbol, request.options, logo);
@@ -78,6 +82,8 @@ export async function acceptQrRequest(deps: AcceptDependencies, body: unknown): 
       logger.error({ error: error.message, options: request.options }, 'code failed verification');
     throw error;
   }
+
+  if (compressing !== undefined) code.png = await compressing;
 
   const createdAt = deps.clock.now();
   // The record comes first, so the mailer always finds it when the event arrives.

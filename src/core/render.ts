@@ -1,4 +1,13 @@
-import { encodeQr, QrCapacityError, renderPng, renderSvg, type QrSymbol, type Rgba } from '../qr/index.js';
+import {
+  encodeQr,
+  QrCapacityError,
+  renderPng,
+  renderPngAsync,
+  renderSvg,
+  type PngOptions,
+  type QrSymbol,
+  type Rgba,
+} from '../qr/index.js';
 import { RequestError } from './errors.js';
 import type { QrVerifier, RasterImage } from './ports.js';
 import { moduleSizeFor, type RenderOptions } from './render-options.js';
@@ -39,7 +48,7 @@ export function renderCode(
   return {
     symbol,
     moduleSize,
-    png: formats.png ? renderPng(symbol, { moduleSize, margin: options.margin, ...colours }) : undefined,
+    png: formats.png ? renderPng(symbol, pngOptions(options, moduleSize)) : undefined,
     svg: formats.svg
       ? renderSvg(symbol, {
           margin: options.margin,
@@ -48,6 +57,15 @@ export function renderCode(
         })
       : undefined,
   };
+}
+
+/** Draws the PNG of a rendered code as `renderCode` would, compressing it in libuv's thread pool. */
+export function renderCodePngAsync(code: RenderedCode, options: RenderOptions): Promise<Buffer> {
+  return renderPngAsync(code.symbol, pngOptions(options, code.moduleSize));
+}
+
+function pngOptions(options: RenderOptions, moduleSize: number): PngOptions {
+  return { moduleSize, margin: options.margin, dark: options.dark, light: options.light };
 }
 
 /** A code that an independent decoder does not read back as its exact input. */

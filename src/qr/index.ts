@@ -8,5 +8,5 @@ export {
 } from './capacity.js';
 export { BLACK, hexColour, WHITE, type Rgba } from './colour.js';
 export { encodeMatrix, encodeQr, QrCapacityError, type EncodeOptions, type QrMatrix, type QrSymbol } from './encode.js';
-export { renderPng, type PngOptions } from './png.js';
+export { renderPng, renderPngAsync, type PngOptions } from './png.js';
 export { renderSvg, type SvgOptions } from './svg.js';

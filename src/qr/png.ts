@@ -1,4 +1,5 @@
-import { constants, crc32, deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, crc32, deflate, deflateSync } from 'node:zlib';
 
 import { BLACK, isPureGrey, WHITE, type Rgba } from './colour.js';
 import type { QrMatrix } from './encode.js';
@@ -35,6 +36,24 @@ const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
  * for a two-colour image. The format needs only three chunks over node:zlib.
  */
 export function renderPng(matrix: QrMatrix, options: PngOptions = {}): Buffer {
+  const { moduleSize, margin, width } = layoutOf(matrix, options);
+  return assemblePng(width, deflateSync(scanlines(matrix, moduleSize, margin, width), DEFLATE_OPTIONS), options);
+}
+
+const deflateAsync = promisify(deflate);
+
+/**
+ * Renders the same PNG as `renderPng`, with the compression in libuv's thread pool, so that a
+ * server's event loop handles other requests meanwhile.
+ */
+export async function renderPngAsync(matrix: QrMatrix, options: PngOptions = {}): Promise<Buffer> {
+  const { moduleSize, margin, width } = layoutOf(matrix, options);
+  // The image data goes to another thread, so it is copied out of the buffer that the next call reuses.
+  const raw = scanlines(matrix, moduleSize, margin, width).slice();
+  return assemblePng(width, await deflateAsync(raw, DEFLATE_OPTIONS), options);
+}
+
+function layoutOf(matrix: QrMatrix, options: PngOptions): { moduleSize: number; margin: number; width: number } {
   const moduleSize = options.moduleSize ?? 10;
   const margin = options.margin ?? 4;
   if (!Number.isInteger(moduleSize) || moduleSize < 1) {
@@ -43,9 +62,11 @@ export function renderPng(matrix: QrMatrix, options: PngOptions = {}): Buffer {
   if (!Number.isInteger(margin) || margin < 0) {
     throw new RangeError(`margin must be a whole number of modules of at least 0, got ${margin}`);
   }
+  return { moduleSize, margin, width: (matrix.size + 2 * margin) * moduleSize };
+}
 
-  const width = (matrix.size + 2 * margin) * moduleSize;
-  const image = deflateSync(scanlines(matrix, moduleSize, margin, width), DEFLATE_OPTIONS);
+/** Writes the PNG file around the compressed image data. */
+function assemblePng(width: number, image: Uint8Array, options: PngOptions): Buffer {
   const dark = options.dark ?? BLACK;
   const light = options.light ?? WHITE;
   const greyscale = isPureGrey(dark, light);

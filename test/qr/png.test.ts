@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 
-import { encodeMatrix, renderPng, type QrMatrix } from '../../src/qr/index.js';
+import { encodeMatrix, renderPng, renderPngAsync, type QrMatrix } from '../../src/qr/index.js';
 import { decodeQrText } from '../support/qr-decoder.js';
 
 const SAMPLE_URL = 'https://example.com/a%20b/c+d?x=1&y=%2B2#frag';
@@ -199,5 +199,35 @@ describe('renderPng options', () => {
     expect(width).toBeGreaterThanOrEqual(900);
     expect(width).toBeLessThanOrEqual(1100);
     expect(png.length).toBeLessThan(10 * 1024);
+  });
+});
+
+describe('renderPngAsync', () => {
+  it('writes the same bytes as renderPng', async () => {
+    const dark = { r: 20, g: 40, b: 90, a: 255 };
+    const light = { r: 250, g: 250, b: 240, a: 0 };
+    for (const options of [{}, { moduleSize: 3, margin: 1 }, { moduleSize: 7, margin: 0, dark, light }]) {
+      const matrix = encodeMatrix(SAMPLE_URL, 'Q');
+
+      const bytes = await renderPngAsync(matrix, options);
+
+      expect(bytes.equals(renderPng(matrix, options))).toBe(true);
+    }
+  });
+
+  it('keeps concurrent images apart', async () => {
+    // Same size and layout, so every call draws into the buffer that the others reuse.
+    const texts = Array.from(
+      { length: 12 },
+      (_, index) => `https://example.com/item/${String(index).padStart(2, '0')}`,
+    );
+    const matrices = texts.map((text) => encodeMatrix(text, 'M'));
+    expect(new Set(matrices.map((matrix) => matrix.size)).size).toBe(1);
+
+    const images = await Promise.all(matrices.map((matrix) => renderPngAsync(matrix, { moduleSize: 4 })));
+
+    for (const [index, image] of images.entries()) {
+      expect(await decodeQrText(image)).toBe(texts[index]);
+    }
   });
 });
