@@ -34,7 +34,11 @@ export interface CrashScenarioResult {
   lost: number;
   /** Emails beyond the first for the same request. */
   duplicates: number;
-  /** Duplicates whose two copies a kill separates: the window between the SMTP server's acceptance and the completed claim. */
+  /**
+   * Duplicates whose two copies a kill separates: the window between the SMTP server's acceptance
+   * and the completed claim. Copies are placed by when their SMTP connection opened, because the
+   * server may finish reading a killed process's last message after the kill.
+   */
   duplicatesAcrossKills: number;
   /** Accepted requests whose status is not `sent` after draining. */
   notSent: number;
@@ -51,7 +55,7 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
   const started = Date.now();
   const smtp = await startTestSmtpServer({ implicitTls: true });
   const data = makeTempDir('qrmail-crash-');
-  const receivedAt = new Map<string, number[]>();
+  const connectedAt = new Map<string, number[]>();
   const killTimes: number[] = [];
 
   const secretsFile = join(data.path, 'secrets.json');
@@ -136,12 +140,13 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
 
     for (const message of smtp.messages) {
       const id = requestIdOf(message);
-      receivedAt.set(id, [...(receivedAt.get(id) ?? []), message.receivedAt]);
+      connectedAt.set(id, [...(connectedAt.get(id) ?? []), message.connectedAt]);
     }
     const emailed = emailedIds();
     let duplicates = 0;
     let duplicatesAcrossKills = 0;
-    for (const times of receivedAt.values()) {
+    for (const unsorted of connectedAt.values()) {
+      const times = [...unsorted].sort((a, b) => a - b);
       for (let copy = 1; copy < times.length; copy++) {
         duplicates++;
         if (killTimes.some((kill) => kill >= times[copy - 1]! && kill <= times[copy]!)) duplicatesAcrossKills++;

@@ -42,6 +42,8 @@ export interface ReceivedMessage {
   secure: boolean;
   /** When the server accepted the message, in milliseconds since the epoch. */
   receivedAt: number;
+  /** When the client opened the connection that carried the message, in milliseconds since the epoch. */
+  connectedAt: number;
   user: string | undefined;
 }
 
@@ -119,6 +121,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
   const waiters: { count: number; resolve: () => void }[] = [];
   let failedLogins = 0;
   let connections = 0;
+  const connectedAt = new Map<string, number>();
   const dropped: ReceivedMessage[] = [];
 
   const notify = () => {
@@ -140,8 +143,9 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
     authMethods: ['PLAIN', 'LOGIN'],
     disableReverseLookup: true,
     logger: false,
-    onConnect(_session, callback) {
+    onConnect(session, callback) {
       connections++;
+      connectedAt.set(session.id, Date.now());
       Promise.resolve(options.onConnect?.()).then(() => callback(), callback);
     },
     onAuth(auth: SMTPServerAuthentication, _session, callback) {
@@ -173,6 +177,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions): Promi
             secure: session.secure,
             user: typeof session.user === 'string' ? session.user : undefined,
             receivedAt: Date.now(),
+            connectedAt: connectedAt.get(session.id) ?? Date.now(),
           };
           if (reply === 'drop') {
             dropped.push(message);

@@ -57,7 +57,11 @@ export class GroupCommit implements SqliteWriter {
 
   constructor(db: Database) {
     const mode = db.pragma('journal_mode', { simple: true }) as string;
-    if (mode !== 'wal') throw new Error(`GroupCommit needs a database in WAL mode, got journal_mode=${mode}`);
+    if (mode !== 'wal') {
+      throw new Error(
+        `GroupCommit needs a database in WAL mode, got journal_mode=${mode}; set journal_mode = WAL first`,
+      );
+    }
     db.pragma('synchronous = NORMAL');
     this.db = db;
     this.walPath = `${db.name}-wal`;
