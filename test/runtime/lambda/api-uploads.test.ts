@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApiFunctionHandler, type ApiHandler } from '../../../src/runtime/lambda/api.js';
 import { readApiConfig } from '../../../src/runtime/lambda/config.js';
-import { httpApiEvent, lambdaContext } from '../../support/aws/events.js';
+import { httpApiEvent, invokeHttpHandler } from '../../support/aws/events.js';
 import { startLocalDynamo, type LocalDynamo } from '../../support/aws/dynalite.js';
 import { startLocalS3, type LocalS3 } from '../../support/aws/s3rver.js';
 import { captureLogger } from '../../support/log-capture.js';
@@ -59,17 +59,6 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-interface HttpResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-async function invoke(handler: ApiHandler, event: Parameters<ApiHandler>[0]): Promise<HttpResult> {
-  return (await handler(event, lambdaContext())) as unknown as HttpResult;
-}
-
 /** Encodes a PNG with a colour gradient, so that a changed pixel shows. */
 async function gradientPng(width = 40, height = 30): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3);
@@ -119,7 +108,7 @@ describe('API function uploads', () => {
   it('stores an uploaded PNG under uploads/', async () => {
     const original = await gradientPng();
 
-    const result = await invoke(
+    const result = await invokeHttpHandler(
       await handler(),
       await multipartUploadEvent({ file: original, type: 'image/png', email: 'upload@example.com' }),
     );
@@ -135,7 +124,7 @@ describe('API function uploads', () => {
   });
 
   it('stores a code of the link', async () => {
-    const result = await invoke(
+    const result = await invokeHttpHandler(
       await handler(),
       await multipartUploadEvent({ file: await gradientPng(), type: 'image/png', email: 'code@example.com' }),
     );
@@ -148,14 +137,14 @@ describe('API function uploads', () => {
   });
 
   it('short link redirects to the stored bytes', async () => {
-    const uploaded = await invoke(
+    const uploaded = await invokeHttpHandler(
       await handler(),
       await multipartUploadEvent({ file: await gradientPng(24, 24), type: 'image/png' }),
     );
     const { link } = JSON.parse(uploaded.body) as { link: string };
     const path = new URL(link).pathname;
 
-    const redirect = await invoke(await handler(), httpApiEvent({ method: 'GET', path }));
+    const redirect = await invokeHttpHandler(await handler(), httpApiEvent({ method: 'GET', path }));
     const location = redirect.headers.location!;
     const download = await fetch(location);
     const downloaded = new Uint8Array(await download.arrayBuffer());
@@ -173,7 +162,7 @@ describe('API function uploads', () => {
 
   it('accepts a raw image body', async () => {
     const event = httpApiEvent({ method: 'POST', path: '/images', headers: { 'content-type': 'image/png' } });
-    const result = await invoke(await handler(), {
+    const result = await invokeHttpHandler(await handler(), {
       ...event,
       rawQueryString: 'email=raw%40example.com',
       queryStringParameters: { email: 'raw@example.com' },
@@ -188,7 +177,10 @@ describe('API function uploads', () => {
     const before = await uploadKeys();
     const oversize = Buffer.concat([await gradientPng(), Buffer.alloc(readApiConfig().maxUploadBytes)]);
 
-    const result = await invoke(await handler(), await multipartUploadEvent({ file: oversize, type: 'image/png' }));
+    const result = await invokeHttpHandler(
+      await handler(),
+      await multipartUploadEvent({ file: oversize, type: 'image/png' }),
+    );
 
     expect(result.statusCode).toBe(413);
     expect((JSON.parse(result.body) as { error: { code: string } }).error.code).toBe('body_too_large');
@@ -218,8 +210,8 @@ describe('API function without sharp', () => {
     const before = await uploadKeys();
 
     const results = [
-      await invoke(handler, await multipartUploadEvent({ file: await gradientPng(), type: 'image/png' })),
-      await invoke(handler, await multipartUploadEvent({ file: await gradientPng(), type: 'image/png' })),
+      await invokeHttpHandler(handler, await multipartUploadEvent({ file: await gradientPng(), type: 'image/png' })),
+      await invokeHttpHandler(handler, await multipartUploadEvent({ file: await gradientPng(), type: 'image/png' })),
     ];
     const failures = log.records().filter((record) => String(record.msg).startsWith('sharp failed to load'));
 
@@ -233,7 +225,7 @@ describe('API function without sharp', () => {
   });
 
   it('still accepts URL requests', async () => {
-    const result = await invoke(
+    const result = await invokeHttpHandler(
       handler,
       httpApiEvent({
         method: 'POST',

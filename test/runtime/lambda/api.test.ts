@@ -7,7 +7,7 @@ import { S3ObjectStore } from '../../../src/adapters/s3-store/index.js';
 import { decodeQrMetadata } from '../../../src/core/metadata.js';
 import { systemClock } from '../../../src/core/ports.js';
 import { createApiHandler } from '../../../src/runtime/lambda/api.js';
-import { httpApiEvent, lambdaContext } from '../../support/aws/events.js';
+import { httpApiEvent, invokeHttpHandler } from '../../support/aws/events.js';
 import { startLocalDynamo, type LocalDynamo } from '../../support/aws/dynalite.js';
 import { startLocalS3, type LocalS3 } from '../../support/aws/s3rver.js';
 import { captureLogger } from '../../support/log-capture.js';
@@ -36,16 +36,7 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-interface HttpResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-async function invoke(event: Parameters<typeof handler>[0]): Promise<HttpResult> {
-  return (await handler(event, lambdaContext())) as unknown as HttpResult;
-}
+const invoke = (event: Parameters<typeof handler>[0]) => invokeHttpHandler(handler, event);
 
 async function countObjects(): Promise<number> {
   const listing = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { objectCreatedRecord } from '../../../src/core/events.js';
 
@@ -114,4 +114,20 @@ export function lambdaContext(): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** An API Gateway HTTP API response in the structured form that the API handler returns. */
+export interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** Calls an API handler with `event` and a fresh Lambda context. */
+export async function invokeHttpHandler(
+  handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>,
+  event: APIGatewayProxyEventV2,
+): Promise<HttpResult> {
+  return (await handler(event, lambdaContext())) as unknown as HttpResult;
 }
