@@ -45,8 +45,8 @@ export async function benchDelivery(log: (line: string) => void): Promise<Delive
   // phase is delivery alone.
   let openGate!: () => void;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
-  // The server records raw messages; the sampled ones are parsed after the timed phase, so the
-  // parser's work does not take CPU from the service under test.
+  // The server records raw messages, and the sampled ones are parsed after the timed phase. So
+  // the parser takes no CPU from the service under test.
   const smtp = await startTestSmtpServer({ implicitTls: true, onConnect: () => gate, parse: false });
   const caFile = join(dataDir, 'smtp-ca.pem');
   writeFileSync(caFile, smtp.ca);

@@ -147,7 +147,7 @@ function resolveInLock(lock: LockFile, fromPath: string, name: string): string |
 
 /**
  * Installs the plan into a fresh folder beside `folder` and renames it into place, so that a
- * synthesis in another process never sees a half-written cache. When two processes install at
+ * synthesis in another process never reads a half-written cache. When two processes install at
  * once, the first rename wins and the other discards its copy.
  */
 function installIntoCache(plan: SharpInstallPlan, folder: string): void {

@@ -42,8 +42,8 @@ function generator(degree: number): Uint8Array {
 
 /**
  * Per degree, the generator's coefficients multiplied by every factor from 0 to 255, packed four
- * to a 32-bit word with the highest power in the top byte: row f, 8 words from index 8 * f, is
- * f times the generator, and words past the degree hold 0. With these rows each step of the
+ * to a 32-bit word with the highest power in the top byte. Row f, 8 words from index 8 * f, is
+ * f times the generator, and words past the degree contain 0. With these rows each step of the
  * division updates four remainder codewords per XOR instead of one. QR codes use degrees up to 30,
  * which fit 8 words.
  */

@@ -158,7 +158,10 @@ export function splitSegments(text: string, classIndex: 0 | 1 | 2): Segment[] {
     }
     const characterClass = code >= 0x30 && code <= 0x39 ? 0 : code < 128 && ALPHANUMERIC_VALUE[code]! >= 0 ? 1 : 2;
     if (characterClass !== 2) onlyBytes = false;
-    const utf8Length = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    let utf8Length = 4;
+    if (code < 0x80) utf8Length = 1;
+    else if (code < 0x800) utf8Length = 2;
+    else if (code < 0x10000) utf8Length = 3;
     characters[count++] = characterClass | (utf8Length << 2);
   }
   if (count === 0) return [];

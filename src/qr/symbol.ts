@@ -8,9 +8,9 @@
  * the most significant bit of word 0 on. The column stream stores the transposed symbol the same
  * way. The penalty rules become shifts, ANDs and popcounts over whole words, and precomputed
  * masks of the window starts drop every window that would cross from one line into the next.
- * Everything that depends only on the version (the function patterns, the zigzag order, the
- * masks restricted to data modules, the window masks and the scratch streams) is built once per
- * version and cached, and the masks with format information once per version and level. No QR
+ * Everything that depends only on the version is built once per version and cached: the function
+ * patterns, the zigzag order, the masks restricted to data modules, the window masks and the
+ * scratch streams. The masks with format information are built once per version and level. No QR
  * library exposes its mask scoring for reuse, so this is written here.
  */
 import type { ErrorCorrectionLevel } from './capacity.js';

@@ -11,7 +11,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-/** A database file with one table, and a second connection that sees only committed rows. */
+/** Opens a database file with one table, and a second connection that reads only committed rows. */
 function openDatabase(): { db: Database.Database; reader: Database.Database } {
   const folder = makeTempDir();
   const path = join(folder.path, 'writes.db');
@@ -39,7 +39,7 @@ function insert(db: Database.Database, writes: SqliteWriter, name: string): Prom
 }
 
 describe('GroupCommit', () => {
-  it('commits writes asked for in one turn together', async () => {
+  it('shares one commit per turn', async () => {
     const { db, reader } = openDatabase();
     const writes = new GroupCommit(db);
     let seenDuringSecond: string[] | undefined;
@@ -57,7 +57,7 @@ describe('GroupCommit', () => {
     expect(committed(reader)).toEqual(['a', 'b']);
   });
 
-  it('resolves each write with its own result only once it is committed', async () => {
+  it('resolves results after the commit', async () => {
     const { db, reader } = openDatabase();
     const writes = new GroupCommit(db);
 
@@ -67,7 +67,7 @@ describe('GroupCommit', () => {
     expect(committed(reader)).toEqual(['a']);
   });
 
-  it('rolls back and rejects a write that throws, and commits the others', async () => {
+  it('rolls back a failing write alone', async () => {
     const { db, reader } = openDatabase();
     const writes = new GroupCommit(db);
 
@@ -84,7 +84,7 @@ describe('GroupCommit', () => {
     expect(committed(reader)).toEqual(['a', 'c']);
   });
 
-  it('rejects every write of a batch whose commit fails', async () => {
+  it('rejects a batch whose commit fails', async () => {
     const { db, reader } = openDatabase();
     const writes = new GroupCommit(db);
 
@@ -107,7 +107,7 @@ describe('GroupCommit', () => {
 });
 
 describe('immediateWrites', () => {
-  it('commits each write before run returns', async () => {
+  it('commits before run returns', async () => {
     const { db, reader } = openDatabase();
     const writes = immediateWrites(db);
 
@@ -116,7 +116,7 @@ describe('immediateWrites', () => {
     await expect(pending).resolves.toBe('a');
   });
 
-  it('rejects a write that throws and stores none of it', async () => {
+  it('rejects and discards a failing write', async () => {
     const { db, reader } = openDatabase();
     const writes = immediateWrites(db);
 

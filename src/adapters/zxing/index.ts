@@ -43,8 +43,8 @@ export class ZxingVerifier implements QrVerifier {
         : {
             isPure: true,
             tryInvert: false,
-            // A fixed threshold at mid-grey reads the image right when the two greys lie well apart
-            // on either side of it; it costs less than the default local-average binarizer.
+            // A fixed threshold at mid-grey costs less than the default local-average binarizer.
+            // It reads the image right only when the two greys lie well apart on either side of it.
             binarizer: clearOfMidGrey(drawn.darkGrey, drawn.lightGrey) ? 'FixedThreshold' : 'LocalAverage',
           }),
     });
@@ -52,7 +52,7 @@ export class ZxingVerifier implements QrVerifier {
   }
 }
 
-/** Whether the dark grey is at most 100 and the light one at least 155, so a threshold at 127 splits them. */
+/** Returns whether a threshold at 127 splits the greys: dark at most 100, light at least 155. */
 function clearOfMidGrey(dark: number, light: number): boolean {
   return dark <= 100 && light >= 155;
 }
