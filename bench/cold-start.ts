@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 
 import { build } from 'esbuild';
 
+import { BUNDLE_ALIASES } from '../infra/bundle-aliases.js';
 import { summarise, type RateSample } from './lib.js';
 
 const execFileAsync = promisify(execFile);
@@ -78,6 +79,7 @@ export async function benchColdStart(log: (line: string) => void, esbuildVersion
         },
         // As in infra/functions.ts: the API function loads sharp from its own folder on the first upload.
         external: name === 'api' ? ['sharp'] : [],
+        alias: BUNDLE_ALIASES,
         logLevel: 'warning',
       });
 

@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 
 import { QR_KEY_PREFIX } from '../src/core/ids.js';
 import { UPLOAD_KEY_PREFIX } from '../src/core/upload.js';
+import { BUNDLE_ALIASES } from './bundle-aliases.js';
 import type { StageConfig } from './config.js';
 import { lambdaSharpModules } from './lambda-sharp.js';
 import { acknowledge, acknowledgeObjectGrants, wildcardResource } from './nag.js';
@@ -66,6 +67,7 @@ const BUNDLING: BundlingOptions = {
   banner:
     "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
   externalModules: [],
+  esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
 };
 
 export interface FunctionsProps {

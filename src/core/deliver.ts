@@ -7,7 +7,7 @@ import { decodeEventKey, isS3EventRecord } from './events.js';
 import { isRequestId, QR_KEY_PREFIX, svgObjectKey } from './ids.js';
 import { decodeQrMetadata, SVG_METADATA_KEY } from './metadata.js';
 import type { Clock, DeliveryLedger, Logger, MailTransport, ObjectStore, RequestRecords } from './ports.js';
-import { checkEmailAddress } from './schema.js';
+import { emailProblem } from './email.js';
 
 /** Dependencies and settings of the deliver flow. */
 export interface DeliverDependencies {
@@ -79,7 +79,7 @@ export async function deliverObjectCreated(
   if (fields === undefined || !isRequestId(fields.requestId)) {
     return poison(logger, `object ${key} lacks valid url, email and request-id metadata`);
   }
-  const addressProblem = checkEmailAddress(fields.email);
+  const addressProblem = emailProblem(fields.email);
   if (addressProblem !== undefined) {
     return poison(logger, `object ${key} has an invalid email in its metadata: ${addressProblem}`);
   }

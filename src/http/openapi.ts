@@ -74,39 +74,47 @@ const FIELD_DESCRIPTIONS: Record<string, string> = {
   ...Object.fromEntries(Object.entries(RENDER_OPTION_HINTS).map(([field, hint]) => [field, `Must be ${hint}.`])),
 };
 
-const requestId = z.uuid().meta({ description: 'Id of the request, a UUID.' });
-const timestamp = z.iso.datetime().meta({ description: 'ISO 8601 time in UTC.' });
-const status = z.enum(['queued', 'sent', 'failed']).meta({
-  description: '`queued` until the SMTP server accepts the email (`sent`) or the mailer gives up (`failed`).',
-});
+/**
+ * Schemas of the JSON responses. They only describe responses in the document, so they are built
+ * with it, not when the module loads.
+ */
+function responseSchemas() {
+  const requestId = z.uuid().meta({ description: 'Id of the request, a UUID.' });
+  const timestamp = z.iso.datetime().meta({ description: 'ISO 8601 time in UTC.' });
+  const status = z.enum(['queued', 'sent', 'failed']).meta({
+    description: '`queued` until the SMTP server accepts the email (`sent`) or the mailer gives up (`failed`).',
+  });
 
-const acceptedSchema = z.object({
-  id: requestId,
-  status,
-  statusUrl: z.url(),
-  imageUrl: z.url(),
-  svgUrl: z.url().optional().meta({ description: 'Present when `format` was `svg`.' }),
-  createdAt: timestamp,
-});
+  const acceptedSchema = z.object({
+    id: requestId,
+    status,
+    statusUrl: z.url(),
+    imageUrl: z.url(),
+    svgUrl: z.url().optional().meta({ description: 'Present when `format` was `svg`.' }),
+    createdAt: timestamp,
+  });
 
-const statusSchema = z.object({
-  id: requestId,
-  status,
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  sentAt: timestamp.nullable(),
-  attempts: z.int().nonnegative().meta({ description: 'Send attempts so far.' }),
-  lastError: z.string().nullable().meta({ description: 'Why the last attempt failed, if it did.' }),
-  imageUrl: z.url(),
-});
+  const statusSchema = z.object({
+    id: requestId,
+    status,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    sentAt: timestamp.nullable(),
+    attempts: z.int().nonnegative().meta({ description: 'Send attempts so far.' }),
+    lastError: z.string().nullable().meta({ description: 'Why the last attempt failed, if it did.' }),
+    imageUrl: z.url(),
+  });
 
-const errorSchema = z.object({
-  error: z.object({
-    code: z.string().meta({ description: 'Stable error code. The response descriptions list the codes by status.' }),
-    message: z.string().meta({ description: 'What is wrong and how to fix it, in English.' }),
-    field: z.string().optional().meta({ description: 'The body field or query parameter the error concerns.' }),
-  }),
-});
+  const errorSchema = z.object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable error code. The response descriptions list the codes by status.' }),
+      message: z.string().meta({ description: 'What is wrong and how to fix it, in English.' }),
+      field: z.string().optional().meta({ description: 'The body field or query parameter the error concerns.' }),
+    }),
+  });
+
+  return { acceptedSchema, statusSchema, errorSchema };
+}
 
 /** Example bodies of `POST /images/qrcode`. A test checks that each passes `parseQrRequest`. */
 export const QR_REQUEST_EXAMPLES: Record<string, { summary: string; value: Record<string, unknown> }> = {
@@ -247,6 +255,7 @@ const htmlResponse = (description: string) => ({
 
 /** Builds the OpenAPI 3.1 document of the whole HTTP app. */
 export function buildOpenApiDocument(): Record<string, unknown> {
+  const responses = responseSchemas();
   const requestSchema = describeProperties(toSchema(qrRequestSchema, 'input'));
 
   return {
@@ -538,9 +547,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     components: {
       schemas: {
         QrRequest: requestSchema,
-        Accepted: toSchema(acceptedSchema, 'output'),
-        Status: toSchema(statusSchema, 'output'),
-        Error: { ...toSchema(errorSchema, 'output'), example: ERROR_EXAMPLE },
+        Accepted: toSchema(responses.acceptedSchema, 'output'),
+        Status: toSchema(responses.statusSchema, 'output'),
+        Error: { ...toSchema(responses.errorSchema, 'output'), example: ERROR_EXAMPLE },
       },
       responses: Object.fromEntries(
         [400, 401, 404, 405, 410, 413, 415, 422, 429, 500].map((code) => [

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { decodeEventKey, encodeEventKey, objectCreatedRecord, type CreatedObject } from '../../src/core/events.js';
+import {
+  decodeEventKey,
+  encodeEventKey,
+  isS3EventRecord,
+  objectCreatedRecord,
+  type CreatedObject,
+} from '../../src/core/events.js';
 
 describe('encodeEventKey', () => {
   it('encodeEventKey space becomes plus', () => {
@@ -115,4 +121,63 @@ describe('objectCreatedRecord', () => {
     expect(parsed.Records[0]).toEqual(record);
     expect(decodeEventKey(parsed.Records[0]!.s3.object.key)).toBe(object.key);
   });
+});
+
+describe('isS3EventRecord', () => {
+  /** The smallest record the mailer can act on. */
+  const minimal = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: 'qrcodes/a.png' } } };
+
+  /** Returns `minimal` with the value at `path` replaced, or removed when `value` is omitted. */
+  function changed(path: string[], ...value: unknown[]): unknown {
+    const copy = structuredClone(minimal) as Record<string, unknown>;
+    let parent = copy;
+    for (const name of path.slice(0, -1)) parent = parent[name] as Record<string, unknown>;
+    const last = path[path.length - 1]!;
+    if (value.length === 0) delete parent[last];
+    else parent[last] = value[0];
+    return copy;
+  }
+
+  it('isS3EventRecord accepts a record built by objectCreatedRecord', () => {
+    const record = objectCreatedRecord({
+      bucket: 'b',
+      key: 'qrcodes/a.png',
+      size: 1,
+      eTag: 'e',
+      versionId: 'v1',
+      sequencer: 's',
+      time: new Date(0),
+      region: 'eu-west-1',
+    });
+
+    expect(isS3EventRecord(JSON.parse(JSON.stringify(record)))).toBe(true);
+  });
+
+  it('isS3EventRecord accepts the fields it reads and ignores others', () => {
+    expect(isS3EventRecord(minimal)).toBe(true);
+    expect(isS3EventRecord({ ...minimal, extra: [1], s3: { ...minimal.s3, extra: null } })).toBe(true);
+  });
+
+  const rejected: [string, unknown][] = [
+    ['null', null],
+    ['a string', 'ObjectCreated:Put'],
+    ['an array', [minimal]],
+    ['no eventName', changed(['eventName'])],
+    ['a numeric eventName', changed(['eventName'], 1)],
+    ['no s3', changed(['s3'])],
+    ['s3 as an array', changed(['s3'], [])],
+    ['no bucket', changed(['s3', 'bucket'])],
+    ['a bucket without a name', changed(['s3', 'bucket', 'name'])],
+    ['a null bucket name', changed(['s3', 'bucket', 'name'], null)],
+    ['no object', changed(['s3', 'object'])],
+    ['an object without a key', changed(['s3', 'object', 'key'])],
+    ['a numeric key', changed(['s3', 'object', 'key'], 5)],
+    ['a null eTag', changed(['s3', 'object', 'eTag'], null)],
+    ['a numeric versionId', changed(['s3', 'object', 'versionId'], 2)],
+  ];
+  for (const [name, value] of rejected) {
+    it(`isS3EventRecord rejects ${name}`, () => {
+      expect(isS3EventRecord(value)).toBe(false);
+    });
+  }
 });

@@ -545,6 +545,20 @@ describe('function bundles', () => {
     });
   });
 
+  for (const fn of ['api', 'mailer'] as const) {
+    it(`${fn} bundle takes credentials from environment variables only`, () => {
+      const code = readFileSync(join(bundleDir(fn), 'index.mjs'), 'utf8');
+
+      expect(code).toContain('Unable to find environment variable credentials.');
+      // The SDK's default chain logs this before it tries SSO; the alias leaves the chain out.
+      expect(code).not.toContain('defaultProvider::fromSSO');
+    });
+  }
+
+  it('mailer bundle leaves zod out', () => {
+    expect(readFileSync(join(bundleDir('mailer'), 'index.mjs'), 'utf8')).not.toContain('$ZodType');
+  });
+
   // This test reads the asset that synthesis bundled, npm install and copy included.
   it('api bundle contains linux-arm64 sharp', () => {
     const modules = join(bundleDir('api'), 'node_modules');
