@@ -1,9 +1,11 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { composeReadyMail } from '../../src/mail/compose.js';
-import { toNodemailerMessage } from '../../src/mail/nodemailer.js';
+import type { OutgoingMessage } from '../../src/core/ports.js';
+import { buildRawMessage, toNodemailerMessage } from '../../src/mail/nodemailer.js';
 import { encodeMatrix, renderPng } from '../../src/qr/index.js';
 import { decodeQrText } from '../support/qr-decoder.js';
 
@@ -123,5 +125,94 @@ describe('toNodemailerMessage', () => {
 
     expect(contents).toHaveLength(2);
     for (const content of contents) expect(content.equals(png)).toBe(true);
+  });
+});
+
+describe('buildRawMessage', () => {
+  const png = renderPng(encodeMatrix(URL_WITH_RESERVED_CHARACTERS, 'M'));
+  const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
+  const ready = (to: string, from: string, url: string, withSvg = false): OutgoingMessage =>
+    composeReadyMail({ requestId: REQUEST_ID, url, to, from, png, ...(withSvg ? { svg } : {}) });
+
+  const cases: [string, OutgoingMessage][] = [
+    ['the ready email', ready('someone@example.com', 'qrmail <qrmail@example.com>', URL_WITH_RESERVED_CHARACTERS)],
+    ['an SVG attachment', ready('someone@example.com', 'qrmail@example.com', 'https://example.com/', true)],
+    ['a non-ASCII sender name', ready('someone@example.com', 'Bücher, Café "QR" <qr@example.com>', 'https://e.com/')],
+    [
+      'an internationalized domain',
+      ready('someone@bücher.example', 'qrmail <qrmail@bücher.example>', 'https://e.com/'),
+    ],
+    [
+      'a long URL',
+      ready('a@example.com', 'q@example.com', `https://example.com/${'é'.repeat(300)}?${'x'.repeat(900)}`),
+    ],
+    [
+      'text that looks like SMTP',
+      {
+        ...ready('a@example.com', 'q@example.com', 'https://e.com/'),
+        subject: 'Ready ✓ — naïve',
+        text: '.\r\n.line\nfrom here  \nend\t\n',
+        html: '<p>\n.\n</p>  \n',
+      },
+    ],
+  ];
+
+  /** Parses what MailComposer, the builder behind nodemailer's sendMail, makes of the same message. */
+  async function composerParse(message: OutgoingMessage): Promise<ParsedMail> {
+    const raw = await new MailComposer(toNodemailerMessage(message)).compile().build();
+    return simpleParser(raw, { keepCidLinks: true });
+  }
+
+  /** The fields that mailparser reports for a message. */
+  function seen(mail: ParsedMail) {
+    return {
+      from: mail.from?.value,
+      to: Array.isArray(mail.to) ? mail.to.map((to) => to.value) : mail.to?.value,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      requestId: mail.headers.get('x-qrmail-request-id'),
+      attachments: mail.attachments.map((attachment) => ({
+        filename: attachment.filename,
+        contentType: attachment.contentType,
+        disposition: attachment.contentDisposition,
+        cid: attachment.cid,
+        content: attachment.content.toString('base64'),
+      })),
+    };
+  }
+
+  for (const [name, message] of cases) {
+    it(`buildRawMessage reads as MailComposer: ${name}`, async () => {
+      const mail = await simpleParser(buildRawMessage(message).raw, { keepCidLinks: true });
+
+      expect(seen(mail)).toEqual(seen(await composerParse(message)));
+    });
+
+    it(`buildRawMessage envelope as MailComposer: ${name}`, () => {
+      const composed = new MailComposer(toNodemailerMessage(message)).compile();
+
+      expect(buildRawMessage(message).envelope).toEqual(composed.getEnvelope());
+    });
+
+    it(`buildRawMessage lines are short 7-bit CRLF: ${name}`, () => {
+      const raw = buildRawMessage(message).raw.toString('latin1');
+      const lines = raw.split('\r\n');
+
+      expect(raw).not.toMatch(/\r(?!\n)|(?<!\r)\n/);
+      expect(raw).toMatch(/^[\x00-\x7f]*$/);
+      expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(78);
+    });
+  }
+
+  it('buildRawMessage Message-ID matches its header', () => {
+    const built = buildRawMessage(cases[0]![1]);
+
+    expect(built.messageId).toMatch(/^<[^<>@]+@example\.com>$/);
+    expect(built.raw.toString('latin1')).toContain(`\r\nMessage-ID: ${built.messageId}\r\n`);
+  });
+
+  it('buildRawMessage Message-IDs differ', () => {
+    expect(buildRawMessage(cases[0]![1]).messageId).not.toBe(buildRawMessage(cases[0]![1]).messageId);
   });
 });

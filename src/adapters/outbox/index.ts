@@ -19,10 +19,9 @@ export class OutboxTransport implements MailTransport {
   }
 
   async send(message: OutgoingMessage): Promise<SendReceipt> {
-    const built = await buildRawMessage(message);
-    // MailComposer ends lines with LF, which SMTP transports turn into CRLF as they send. An .eml
-    // file keeps the CRLF of RFC 5322. The message is 7-bit text, so latin1 keeps every byte.
-    const eml = Buffer.from(built.raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+    // The built message ends its lines with CRLF, as an RFC 5322 .eml file does.
+    const built = buildRawMessage(message);
+    const eml = built.raw;
 
     if (!this.folderCreated) {
       await mkdir(this.folder, { recursive: true });
