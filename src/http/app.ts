@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 
 import { createHash } from 'node:crypto';
@@ -12,7 +11,7 @@ import { renderCode } from '../core/render.js';
 import { parsePreviewQuery } from '../core/schema.js';
 import { errorResponse, handleError } from './errors.js';
 import { mountWebRoutes } from './web.js';
-import { limitClients, requireApiKey } from './guards.js';
+import { limitBody, limitClients, requireApiKey } from './guards.js';
 import { findDuplicateKey } from './json.js';
 import { mountUploadRoutes, type UploadOptions } from './uploads.js';
 
@@ -67,11 +66,9 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
 
   app.post(
     '/images/qrcode',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, 413, 'body_too_large', `The request body is larger than ${options.maxBodyBytes} bytes.`),
-    }),
+    limitBody(options.maxBodyBytes, (c) =>
+      errorResponse(c, 413, 'body_too_large', `The request body is larger than ${options.maxBodyBytes} bytes.`),
+    ),
     async (c) => {
       const body = await readJsonBody(c.req.raw);
       const accepted = await acceptQrRequest(options, body);

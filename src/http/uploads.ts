@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
-import { bodyLimit } from 'hono/body-limit';
 
 import { RequestError } from '../core/errors.js';
 import type { ImageChecker } from '../core/ports.js';
@@ -14,6 +13,7 @@ import {
   type UploadDependencies,
 } from '../core/upload.js';
 import { errorResponse } from './errors.js';
+import { limitBody } from './guards.js';
 
 /** Settings of the upload routes. */
 export interface UploadOptions {
@@ -41,16 +41,14 @@ export function mountUploadRoutes(
 
   app.post(
     '/images',
-    bodyLimit({
-      maxSize: options.maxUploadBytes,
-      onError: (c) =>
-        errorResponse(
-          c,
-          413,
-          'body_too_large',
-          `The upload is larger than ${options.maxUploadBytes} bytes; send a smaller image.`,
-        ),
-    }),
+    limitBody(options.maxUploadBytes, (c) =>
+      errorResponse(
+        c,
+        413,
+        'body_too_large',
+        `The upload is larger than ${options.maxUploadBytes} bytes; send a smaller image.`,
+      ),
+    ),
     async (c) => {
       if (images === undefined) {
         throw new RequestError(
