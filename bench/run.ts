@@ -260,7 +260,8 @@ second; the spread is the lowest and highest second.
 with implicit TLS and a required login. It records each message's raw bytes; the sampled messages
 are parsed with mailparser after the clock stops. It holds every connection until ${EMAILS} requests are recorded through
 \`POST /images/qrcode\`. The clock starts when it lets the connections through and stops when it has
-accepted all ${EMAILS} messages (one run). The service sends through its pooled SmtpTransport with
+accepted all ${EMAILS} messages (one run). The service sends through its SmtpTransport, which hands
+each built message to nodemailer's connection pool, with
 ${Object.entries(DELIVERY_SETTINGS)
   .map(([name, value]) => `${name}=${value}`)
   .join(', ')}; the default rate limit of 100 messages per second would cap the figure.
@@ -270,8 +271,9 @@ same server${delivery.python ? ` (median ${formatRate(delivery.python.median)}, 
 
 **Cold start.** esbuild bundles src/runtime/lambda/api-handler.ts and mailer-handler.ts with the
 settings of infra/functions.ts (minify, platform node, target node22, ESM with a \`createRequire\`
-banner, every dependency bundled except sharp, which the API function loads from its own folder on
-the first upload). For each bundle, ${COLD_STARTS} fresh \`node\` processes import it after
+banner, the SDK's default credential chain replaced by src/runtime/lambda/env-credentials.ts as
+infra/bundle-aliases.ts lists, every dependency bundled except sharp, which the API function loads
+from its own folder on the first upload). For each bundle, ${COLD_STARTS} fresh \`node\` processes import it after
 one untimed process; the import builds the SDK clients and makes no network call. The environment
 holds dummy values for the variables src/runtime/lambda/config.ts requires.
 

@@ -49,9 +49,10 @@ interface PendingWrite {
  * share the next one. better-sqlite3 has no such mode, so it is built here.
  */
 export class GroupCommit implements SqliteWriter {
-  private readonly db: Database;
   private readonly walPath: string;
   private readonly fsync = new SharedFsync();
+  /** One transaction over a batch, built once because better-sqlite3 builds a new wrapper per call. */
+  private readonly inTransaction: (batch: PendingWrite[]) => { ok: boolean; value: unknown }[];
   private pending: PendingWrite[] = [];
   private scheduled = false;
 
@@ -63,8 +64,18 @@ export class GroupCommit implements SqliteWriter {
       );
     }
     db.pragma('synchronous = NORMAL');
-    this.db = db;
     this.walPath = `${db.name}-wal`;
+    // A transaction inside a transaction is a savepoint in better-sqlite3.
+    const inSavepoint = db.transaction((write: () => unknown) => write());
+    this.inTransaction = db.transaction((batch: PendingWrite[]) =>
+      batch.map((item) => {
+        try {
+          return { ok: true, value: inSavepoint(item.write) };
+        } catch (error) {
+          return { ok: false, value: error };
+        }
+      }),
+    );
   }
 
   run<T>(write: () => T): Promise<T> {
@@ -81,18 +92,9 @@ export class GroupCommit implements SqliteWriter {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: { ok: boolean; value: unknown }[];
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            // A transaction inside a transaction is a savepoint in better-sqlite3.
-            outcomes.push({ ok: true, value: this.db.transaction(item.write)() });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        }
-      })();
+      outcomes = this.inTransaction(batch);
     } catch (error) {
       // The commit itself failed, so none of the writes is stored.
       for (const item of batch) item.reject(error);
