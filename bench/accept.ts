@@ -2,7 +2,7 @@
  * The accept path in local mode: `qrmail serve` as a child process, loaded by autocannon with
  * POST /images/qrcode, then with GET /healthz on the same server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +33,31 @@ export interface LoadFigures {
 export interface AcceptResults {
   post: LoadFigures;
   healthz: LoadFigures;
+  /** Median microseconds to create an empty file in the service's data folder, before the load. */
+  fileCreateMicros: number;
   autocannonVersion: string;
+}
+
+/** Files created to time file creation in the data folder. */
+const CREATE_PROBES = 200;
+
+/**
+ * Times the creation of empty files in a folder of `dataDir`, where the service creates two files
+ * a request. The cost depends on the file system and its recent history, not on qrmail: ext4
+ * without a journal, for one, passes over inodes freed in the last minutes while it looks for a
+ * free one. The files stay until the data folder is removed.
+ */
+function medianFileCreateMicros(dataDir: string): number {
+  const folder = join(dataDir, 'create-probe');
+  mkdirSync(folder);
+  const times: number[] = [];
+  for (let index = 0; index < CREATE_PROBES; index++) {
+    const start = process.hrtime.bigint();
+    closeSync(openSync(join(folder, String(index)), 'wx'));
+    times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
 }
 
 function figures(result: autocannon.Result): LoadFigures {
@@ -52,6 +76,7 @@ function figures(result: autocannon.Result): LoadFigures {
 
 export async function benchAccept(log: (line: string) => void, autocannonVersion: string): Promise<AcceptResults> {
   const dataDir = mkdtempSync(join(tmpdir(), 'qrmail-bench-accept-'));
+  const fileCreateMicros = medianFileCreateMicros(dataDir);
   const service = await startServiceProcess({
     QRMAIL_DATA_DIR: dataDir,
     QRMAIL_LOG_LEVEL: 'info',
@@ -102,7 +127,7 @@ export async function benchAccept(log: (line: string) => void, autocannonVersion
       }
       await checkPng(`accept image ${id}`, new Uint8Array(await response.arrayBuffer()), url);
     }
-    return { post, healthz, autocannonVersion };
+    return { post, healthz, fileCreateMicros, autocannonVersion };
   } finally {
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
