@@ -57,6 +57,15 @@ function deadLetterCount(service: LocalService): number {
   }
 }
 
+/**
+ * Returns the dead-letter count once a failed event is there. The worker moves the event after it
+ * marks the request failed, so a status can read `failed` a moment before the move commits.
+ */
+async function deadLettersAfterFailure(service: LocalService): Promise<number> {
+  await waitUntil('the failed event is in the dead letters', () => deadLetterCount(service) > 0);
+  return deadLetterCount(service);
+}
+
 /** Fails the first `times` calls with `reply`, then accepts. */
 function failFirst(times: number, reply: ReturnType<FaultHook>): FaultHook {
   let calls = 0;
@@ -110,7 +119,7 @@ describe('delivery under SMTP faults', () => {
       expect(final.attempts).toBe(1);
       expect(final.lastError).toContain(String(fault.code));
       expect(smtp.messages).toHaveLength(0);
-      expect(deadLetterCount(service)).toBe(1);
+      expect(await deadLettersAfterFailure(service)).toBe(1);
     });
   }
 
@@ -126,7 +135,7 @@ describe('delivery under SMTP faults', () => {
     expect(final.status).toBe('failed');
     expect(final.attempts).toBe(3);
     expect(smtp.messages).toHaveLength(0);
-    expect(deadLetterCount(service)).toBe(1);
+    expect(await deadLettersAfterFailure(service)).toBe(1);
   });
 
   it('retries a reset connection', async () => {
