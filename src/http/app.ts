@@ -9,7 +9,7 @@ import { isRequestId, qrObjectKey, svgObjectKey } from '../core/ids.js';
 import type { RequestRecord } from '../core/ports.js';
 import { renderCode } from '../core/render.js';
 import { parsePreviewQuery } from '../core/schema.js';
-import { errorResponse, handleError } from './errors.js';
+import { errorResponse, handleError, logRejections } from './errors.js';
 import { mountWebRoutes } from './web.js';
 import { limitBody, limitClients, requireApiKey } from './guards.js';
 import { findDuplicateKey } from './json.js';
@@ -44,6 +44,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
   const baseUrl = (request: Request) => configuredUrl ?? new URL(request.url).origin;
 
   app.use(requestId());
+  app.use(logRejections(options.logger));
   app.onError((error, c) => handleError(error, c, options.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
@@ -67,7 +68,12 @@ export function createApp(options: AppOptions): Hono<{ Variables: RequestIdVaria
   app.post(
     '/images/qrcode',
     limitBody(options.maxBodyBytes, (c) =>
-      errorResponse(c, 413, 'body_too_large', `The request body is larger than ${options.maxBodyBytes} bytes.`),
+      errorResponse(
+        c,
+        413,
+        'body_too_large',
+        `The request body is larger than ${options.maxBodyBytes} bytes; send a smaller one, such as a smaller logo.`,
+      ),
     ),
     async (c) => {
       const body = await readJsonBody(c.req.raw);

@@ -1,4 +1,4 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 import { QrmailError, RateLimitError } from '../core/errors.js';
@@ -9,6 +9,9 @@ export interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
+/** Context variable that carries an error response's code from the route to `logRejections`. */
+const ERROR_CODE = 'qrmailErrorCode';
+
 /** Builds an error response with a stable code and a message that names the fix. */
 export function errorResponse(
   c: Context,
@@ -18,7 +21,30 @@ export function errorResponse(
   field?: string,
 ): Response {
   const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  c.set(ERROR_CODE, code);
   return c.json(body, status);
+}
+
+/**
+ * Logs one line for each response with a 4xx status, so an operator sees rejected and rate-limited
+ * requests. Server errors are logged where they are caught.
+ */
+export function logRejections(logger: Logger): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const status = c.res.status;
+    if (status < 400 || status >= 500) return;
+    logger.info(
+      {
+        httpRequestId: c.get('requestId') as unknown,
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        code: c.get(ERROR_CODE) as unknown,
+      },
+      'request rejected',
+    );
+  };
 }
 
 /**

@@ -591,3 +591,50 @@ describe('other routes', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 });
+
+describe('rejection log', () => {
+  /** The 'request rejected' lines logged so far. */
+  function rejections(fixture: Fixture): Record<string, unknown>[] {
+    return fixture.logs.records().filter((record) => record.msg === 'request rejected');
+  }
+
+  it('logs a rejected body with its code', async () => {
+    const fixture = createFixture();
+
+    const response = await fixture.app.request('/images/qrcode', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"url":',
+    });
+
+    expect(response.status).toBe(400);
+    expect(rejections(fixture)).toMatchObject([
+      { method: 'POST', path: '/images/qrcode', status: 400, code: 'invalid_json' },
+    ]);
+  });
+
+  it('logs an unknown route with its code', async () => {
+    const fixture = createFixture();
+
+    await fixture.app.request('/nowhere');
+
+    expect(rejections(fixture)).toMatchObject([{ method: 'GET', path: '/nowhere', status: 404, code: 'not_found' }]);
+  });
+
+  it('logs a wrong method with its code', async () => {
+    const fixture = createFixture();
+
+    await fixture.app.request('/images/qrcode', { method: 'DELETE' });
+
+    expect(rejections(fixture)).toMatchObject([{ status: 405, code: 'method_not_allowed' }]);
+  });
+
+  it('logs no rejection for accepted request', async () => {
+    const fixture = createFixture();
+
+    const response = await fixture.app.request('/images/qrcode', { method: 'POST', ...jsonBody(good) });
+
+    expect(response.status).toBe(202);
+    expect(rejections(fixture)).toEqual([]);
+  });
+});

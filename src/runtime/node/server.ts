@@ -215,7 +215,16 @@ async function listen(
       { fetch: (request, env) => fetch(request, env), hostname: config.host, port: config.port },
       () => resolve(started),
     );
-    started.once('error', reject);
+    started.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${config.port} on ${config.host} is in use by another program: stop it, or set PORT to a free port`,
+              { cause: error },
+            )
+          : error,
+      );
+    });
   });
 
   const address = server.address() as AddressInfo;
