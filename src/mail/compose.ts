@@ -18,7 +18,7 @@ export interface ReadyMailInput {
  */
 export function composeReadyMail(input: ReadyMailInput): OutgoingMessage {
   const imageCid = `qrcode-${input.requestId}@qrmail`;
-  const content = { url: input.url, imageCid, requestId: input.requestId };
+  const content = { url: input.url, imageCid, imageSize: inlineImageSize(input.png), requestId: input.requestId };
 
   return {
     from: input.from,
@@ -47,4 +47,27 @@ export function composeReadyMail(input: ReadyMailInput): OutgoingMessage {
     ],
     headers: { 'X-Qrmail-Request-Id': input.requestId },
   };
+}
+
+/** Narrowest and widest the HTML body shows the code: 552 CSS pixels fill its 600-pixel card. */
+const INLINE_MIN = 240;
+const INLINE_MAX = 552;
+
+/**
+ * Returns the width, in CSS pixels, at which the HTML body shows a PNG code: 0.3 of its pixel width,
+ * within 240 to 552. At qrmail's default of 10 pixels a module that is 3 CSS pixels a module. A long
+ * URL's code shown at a fixed 240 pixels has modules too small to scan.
+ */
+export function inlineImageSize(png: Uint8Array): number {
+  const width = pngWidth(png);
+  if (width === undefined) return INLINE_MIN;
+  return Math.min(INLINE_MAX, Math.max(INLINE_MIN, Math.round(width * 0.3)));
+}
+
+/** Reads the width from a PNG's IHDR chunk, which follows the 8-byte signature. */
+function pngWidth(png: Uint8Array): number | undefined {
+  if (png.length < 24) return undefined;
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const ihdr = String.fromCharCode(png[12]!, png[13]!, png[14]!, png[15]!);
+  return ihdr === 'IHDR' ? view.getUint32(16) : undefined;
 }

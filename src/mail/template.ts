@@ -8,6 +8,8 @@ export interface ReadyMailContent {
   url: string;
   /** Content-ID of the inline QR code image. */
   imageCid: string;
+  /** Width and height at which the HTML body shows the code, in CSS pixels. */
+  imageSize: number;
   requestId: string;
 }
 
@@ -32,6 +34,7 @@ export function renderReadyHtml(content: ReadyMailContent): string {
   const url = escapeHtml(content.url);
   const isWebLink = /^https?:\/\//i.test(content.url);
   const shownUrl = isWebLink ? `<a href="${url}" style="color:#1a56db;word-break:break-all">${url}</a>` : url;
+  const size = Math.round(content.imageSize);
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -41,10 +44,10 @@ export function renderReadyHtml(content: ReadyMailContent): string {
 <title>${READY_SUBJECT}</title>
 </head>
 <body style="margin:0;padding:24px;background:#f4f5f7;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328">
-<div style="max-width:480px;margin:0 auto;padding:24px;background:#ffffff;border-radius:8px">
+<div style="max-width:600px;margin:0 auto;padding:24px;background:#ffffff;border-radius:8px">
 <h1 style="margin:0 0 16px;font-size:22px">${READY_SUBJECT}</h1>
 <p style="margin:0 0 16px;line-height:1.5">Scan this code to open:<br>${shownUrl}</p>
-<p style="margin:0 0 16px;text-align:center"><img src="cid:${escapeHtml(content.imageCid)}" alt="QR code for the link above" width="240" height="240" style="width:240px;height:240px;image-rendering:pixelated"></p>
+<p style="margin:0 0 16px;text-align:center"><img src="cid:${escapeHtml(content.imageCid)}" alt="QR code for the link above" width="${size}" height="${size}" style="width:${size}px;max-width:100%;height:auto;image-rendering:pixelated"></p>
 <p style="margin:0;font-size:13px;color:#59636e;line-height:1.5">The code is also attached as a PNG file. Request ${escapeHtml(content.requestId)}.</p>
 </div>
 </body>

@@ -1,7 +1,9 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
-import { composeReadyMail } from '../../src/mail/compose.js';
+import { composeReadyMail, inlineImageSize } from '../../src/mail/compose.js';
 import { encodeMatrix, renderPng } from '../../src/qr/index.js';
+import { decodeQrText } from '../support/qr-decoder.js';
 
 const REQUEST_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const HOSTILE_URL = `https://example.com/?q=<script>alert("x")</script>&name='a'`;
@@ -80,4 +82,37 @@ describe('composeReadyMail', () => {
     expect(reserved.text).toContain(url);
     expect(reserved.html).toContain('https://example.com/a%20b/c+d?x=1&amp;y=%2B2#frag');
   });
+});
+
+describe('inlineImageSize', () => {
+  /** Returns an ASCII URL of `bytes` bytes. */
+  const urlOf = (bytes: number) => `https://example.com/${'a'.repeat(bytes - 20)}`;
+
+  it('inlineImageSize keeps a short URL at 240', () => {
+    expect(inlineImageSize(renderPng(encodeMatrix(urlOf(40), 'M')))).toBe(240);
+  });
+
+  it('inlineImageSize widens a long URL', () => {
+    expect(inlineImageSize(renderPng(encodeMatrix(urlOf(1500), 'M')))).toBeGreaterThan(400);
+  });
+
+  it('inlineImageSize stays within the card', () => {
+    expect(inlineImageSize(renderPng(encodeMatrix(urlOf(2300), 'M')))).toBe(552);
+  });
+
+  it('inlineImageSize falls back for non-PNG bytes', () => {
+    expect(inlineImageSize(new Uint8Array(40))).toBe(240);
+  });
+
+  // The HTML sets image-rendering: pixelated, so the code is scaled nearest-neighbour here.
+  for (const bytes of [40, 300, 800, 1500, 1950]) {
+    it(`inline code of a ${bytes}-byte URL scans at its shown size`, async () => {
+      const url = urlOf(bytes);
+      const png = renderPng(encodeMatrix(url, 'M'));
+      const size = inlineImageSize(png);
+      const shown = await sharp(png).resize(size, size, { kernel: 'nearest' }).png().toBuffer();
+
+      expect(await decodeQrText(new Uint8Array(shown))).toBe(url);
+    });
+  }
 });

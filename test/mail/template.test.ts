@@ -24,7 +24,12 @@ describe('escapeHtml', () => {
 });
 
 describe('renderReadyHtml', () => {
-  const content = { url: 'https://example.com/?a=1&b=2', imageCid: 'qrcode-id@qrmail', requestId: 'id' };
+  const content = {
+    url: 'https://example.com/?a=1&b=2',
+    imageCid: 'qrcode-id@qrmail',
+    imageSize: 300,
+    requestId: 'id',
+  };
 
   it('renderReadyHtml links web URL', () => {
     expect(renderReadyHtml(content)).toContain('<a href="https://example.com/?a=1&amp;b=2"');
@@ -39,6 +44,10 @@ describe('renderReadyHtml', () => {
 
     expect(html).not.toContain('<a href');
     expect(html).toContain('javascript:alert(1)');
+  });
+
+  it('renderReadyHtml sizes the image', () => {
+    expect(renderReadyHtml(content)).toContain('width="300" height="300" style="width:300px;max-width:100%;');
   });
 
   it('renderReadyText keeps URL verbatim', () => {
