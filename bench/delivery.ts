@@ -14,7 +14,7 @@ import { simpleParser } from 'mailparser';
 
 import { renderPng, encodeQr } from '../src/qr/index.js';
 import { startServiceProcess } from '../test/support/service-process.js';
-import { startTestSmtpServer } from '../test/support/smtp-server.js';
+import { startTestSmtpServer, type ReceivedMessage } from '../test/support/smtp-server.js';
 import { checkPng, decodeFailures, summarise, type RateSample } from './lib.js';
 import { benchUrl } from './render.js';
 
@@ -24,6 +24,8 @@ const PYTHON_MAILER_SCRIPT = fileURLToPath(new URL('./baselines/python_mailer.py
 
 /** Emails per run of the service. */
 export const EMAILS = 1000;
+/** Runs of the service, each with a fresh service process and data folder. */
+export const DELIVERY_RUNS = 3;
 /** Emails per run of the Python baseline, which is far slower. */
 export const PYTHON_EMAILS = 100;
 /** Settings of the service under test; the README lists the defaults (5 connections, 100 messages/s). */
@@ -34,17 +36,16 @@ export const DELIVERY_SETTINGS = {
 };
 
 export interface DeliveryResults {
-  qrmail: number;
+  qrmail: RateSample;
   python: RateSample | undefined;
   pythonSkipped: string | undefined;
 }
 
 export async function benchDelivery(log: (line: string) => void): Promise<DeliveryResults> {
   const dataDir = mkdtempSync(join(tmpdir(), 'qrmail-bench-delivery-'));
-  // The server keeps every connection waiting until the events are recorded, so that the timed
-  // phase is delivery alone.
-  let openGate!: () => void;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  // The server keeps every connection waiting until a run's events are recorded, so that the timed
+  // phase is delivery alone. Each run sets a new gate.
+  let gate = Promise.resolve();
   // The server records raw messages, and the sampled ones are parsed after the timed phase. So
   // the parser takes no CPU from the service under test.
   const smtp = await startTestSmtpServer({ implicitTls: true, onConnect: () => gate, parse: false });
@@ -54,57 +55,71 @@ export async function benchDelivery(log: (line: string) => void): Promise<Delive
   writeFileSync(secretsFile, JSON.stringify({ 'qrmail/smtp': { username: smtp.username, password: smtp.password } }));
   chmodSync(secretsFile, 0o600);
 
-  const service = await startServiceProcess({
-    QRMAIL_DATA_DIR: dataDir,
-    QRMAIL_LOG_LEVEL: 'info',
-    QRMAIL_RATE_LIMIT: 'off',
-    QRMAIL_SMTP_HOST: smtp.host,
-    QRMAIL_SMTP_PORT: String(smtp.port),
-    QRMAIL_SMTP_TLS: 'implicit',
-    QRMAIL_SMTP_CA_FILE: caFile,
-    ...DELIVERY_SETTINGS,
-  });
   try {
-    log(`delivery: recording ${EMAILS} requests`);
-    let next = 0;
-    const post = async () => {
-      while (next < EMAILS) {
-        const n = next++;
-        const response = await fetch(`${service.url}/images/qrcode`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ url: benchUrl(n), email: `user${n}@example.com` }),
-        });
-        if (response.status !== 202) throw new Error(`POST /images/qrcode returned ${response.status}`);
-        await response.arrayBuffer();
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, post));
+    const rates: number[] = [];
+    for (let run = 1; run <= DELIVERY_RUNS; run++) {
+      let openGate!: () => void;
+      gate = new Promise<void>((resolve) => (openGate = resolve));
+      const runDir = join(dataDir, `run-${run}`);
+      const service = await startServiceProcess({
+        QRMAIL_DATA_DIR: runDir,
+        QRMAIL_LOG_LEVEL: 'info',
+        QRMAIL_RATE_LIMIT: 'off',
+        QRMAIL_SMTP_HOST: smtp.host,
+        QRMAIL_SMTP_PORT: String(smtp.port),
+        QRMAIL_SMTP_TLS: 'implicit',
+        QRMAIL_SMTP_CA_FILE: caFile,
+        QRMAIL_SECRETS_FILE: secretsFile,
+        ...DELIVERY_SETTINGS,
+      });
+      try {
+        log(`delivery: run ${run} of ${DELIVERY_RUNS}, recording ${EMAILS} requests`);
+        let next = 0;
+        const post = async () => {
+          while (next < EMAILS) {
+            const n = next++;
+            const response = await fetch(`${service.url}/images/qrcode`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ url: benchUrl(n), email: `user${n}@example.com` }),
+            });
+            if (response.status !== 202) throw new Error(`POST /images/qrcode returned ${response.status}`);
+            await response.arrayBuffer();
+          }
+        };
+        await Promise.all(Array.from({ length: 16 }, post));
 
-    log(`delivery: sending ${EMAILS} emails`);
-    const start = performance.now();
-    openGate();
-    const messages = await smtp.waitForMessages(EMAILS, 120_000);
-    const qrmail = (EMAILS * 1000) / (performance.now() - start);
-
-    for (const message of messages.filter((_, i) => i % 200 === 0)) {
-      const recipient = message.envelopeTo[0] ?? '';
-      const n = Number(/^user(\d+)@/.exec(recipient)?.[1]);
-      const parsed = await simpleParser(message.raw);
-      const png = parsed.attachments.find((attachment) => attachment.contentType === 'image/png');
-      if (!png || Number.isNaN(n)) {
-        decodeFailures.push(`delivery: message to ${recipient} has no PNG attachment`);
-        continue;
+        log(`delivery: run ${run} of ${DELIVERY_RUNS}, sending ${EMAILS} emails`);
+        const start = performance.now();
+        openGate();
+        const messages = await smtp.waitForMessages(run * EMAILS, 120_000);
+        rates.push((EMAILS * 1000) / (performance.now() - start));
+        await checkDelivered(messages.slice((run - 1) * EMAILS));
+      } finally {
+        await service.stop();
       }
-      await checkPng(`delivery email to ${recipient}`, png.content, benchUrl(n));
     }
 
     const python = await benchPythonMailer(log, smtp, caFile, dataDir);
-    return { qrmail, ...python };
+    return { qrmail: summarise(rates), ...python };
   } finally {
-    await service.stop();
     await smtp.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Decodes the PNG attachment of every 200th message of a run, after its clock has stopped. */
+async function checkDelivered(messages: ReceivedMessage[]): Promise<void> {
+  for (const message of messages.filter((_, i) => i % 200 === 0)) {
+    const recipient = message.envelopeTo[0] ?? '';
+    const n = Number(/^user(\d+)@/.exec(recipient)?.[1]);
+    const parsed = await simpleParser(message.raw);
+    const png = parsed.attachments.find((attachment) => attachment.contentType === 'image/png');
+    if (!png || Number.isNaN(n)) {
+      decodeFailures.push(`delivery: message to ${recipient} has no PNG attachment`);
+      continue;
+    }
+    await checkPng(`delivery email to ${recipient}`, png.content, benchUrl(n));
   }
 }
 
