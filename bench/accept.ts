@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 
 import { startServiceProcess } from '../test/support/service-process.js';
 import { benchUrl } from './render.js';
-import { checkPng, decodeFailures } from './lib.js';
+import { checkPng, decodeFailures, summarise } from './lib.js';
 
 export const CONNECTIONS = 64;
 export const WARMUP_SECONDS = 3;
@@ -39,7 +39,7 @@ export interface AcceptResults {
 }
 
 /** Files created to time file creation in the data folder. */
-const CREATE_PROBES = 200;
+export const CREATE_PROBES = 200;
 
 /**
  * Times the creation of empty files in a folder of `dataDir`, where the service creates two files
@@ -56,8 +56,7 @@ function medianFileCreateMicros(dataDir: string): number {
     closeSync(openSync(join(folder, String(index)), 'wx'));
     times.push(Number(process.hrtime.bigint() - start) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return summarise(times).median;
 }
 
 function figures(result: autocannon.Result): LoadFigures {

@@ -11,6 +11,7 @@ import { version as esbuildVersion } from 'esbuild';
 import {
   benchAccept,
   CONNECTIONS,
+  CREATE_PROBES,
   HEALTHZ_SECONDS,
   POST_SECONDS,
   WARMUP_SECONDS,
@@ -257,7 +258,7 @@ read by the benchmark process) and the outbox as mail transport, so its delivery
 ${CONNECTIONS} connections: ${WARMUP_SECONDS} s of warm-up, then ${POST_SECONDS} s measured, then
 \`GET /healthz\` for ${HEALTHZ_SECONDS} s on the same server. autocannon samples requests once a
 second; the spread is the lowest and highest second. Before the load, creating an empty file in the
-data folder took ${accept.fileCreateMicros.toFixed(0)} µs (median of 200). Each accepted request
+data folder took ${accept.fileCreateMicros.toFixed(0)} µs (median of ${CREATE_PROBES}). Each accepted request
 creates two files and each delivered email one, and that time is spent in the kernel on the same
 two cores. It depends on the file system's recent history: ext4 without a journal, for one, passes
 over every inode freed in the last minutes while it looks for a free one.

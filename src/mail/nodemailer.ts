@@ -15,8 +15,7 @@ export function toNodemailerMessage(message: OutgoingMessage): SendMailOptions {
     html: message.html,
     text: message.text,
     headers: message.headers,
-    // The envelope names the one recipient, so no header can add another.
-    envelope: { from: addressOf(message.from), to: [message.to] },
+    envelope: envelopeOf(message),
     attachments: message.attachments.map((attachment) => ({
       filename: attachment.filename,
       contentType: attachment.contentType,
@@ -46,8 +45,8 @@ const LINE_LENGTH = 76;
  * nodemailer's MimeNode writes the top-level headers, so addresses, the subject, the Message-ID
  * and the Date are encoded as nodemailer does it. The parts are joined here, with nodemailer's
  * quoted-printable, base64 and header-parameter encoders. MailComposer streams every part through
- * its own pipeline, which took about 1 ms a message, 40% of the service's time per email in the
- * delivery benchmark. Joining the parts here takes about 0.2 ms.
+ * its own pipeline, which took about 1 ms a message in a loop, where joining the parts here takes
+ * about 0.2 ms.
  */
 export function buildRawMessage(message: OutgoingMessage): RawMessage {
   const root = new MimeNode('multipart/mixed');
@@ -55,11 +54,11 @@ export function buildRawMessage(message: OutgoingMessage): RawMessage {
   root.setHeader('To', message.to);
   root.setHeader('Subject', message.subject);
   for (const [name, value] of Object.entries(message.headers)) root.setHeader(name, value);
-  // The envelope names the one recipient, so no header can add another.
-  root.setEnvelope({ from: addressOf(message.from), to: [message.to] });
+  root.setEnvelope(envelopeOf(message));
   const head = root.buildHeaders();
   const envelope = root.getEnvelope();
 
+  // buildHeaders sets the root's boundary, a field that nodemailer's type definitions leave out.
   const boundary = (root as unknown as { boundary: string }).boundary;
   const inline = message.attachments.filter((attachment) => attachment.cid !== undefined);
   const attached = message.attachments.filter((attachment) => attachment.cid === undefined);
@@ -131,6 +130,11 @@ function attachmentPart(attachment: MailAttachment): Part {
 
 function header(name: string, value: string): string {
   return foldLines(`${name}: ${value}`, LINE_LENGTH);
+}
+
+/** Returns the SMTP envelope: the one recipient, so that no header can add another. */
+function envelopeOf(message: OutgoingMessage): { from: string; to: string[] } {
+  return { from: addressOf(message.from), to: [message.to] };
 }
 
 /** Extracts the bare address of a From value such as `qrmail <qrmail@example.com>`. */

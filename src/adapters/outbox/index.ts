@@ -21,7 +21,6 @@ export class OutboxTransport implements MailTransport {
   async send(message: OutgoingMessage): Promise<SendReceipt> {
     // The built message ends its lines with CRLF, as an RFC 5322 .eml file does.
     const built = buildRawMessage(message);
-    const eml = built.raw;
 
     if (!this.folderCreated) {
       await mkdir(this.folder, { recursive: true });
@@ -34,7 +33,7 @@ export class OutboxTransport implements MailTransport {
     const temporary = `${path}.tmp`;
     const file = await open(temporary, 'w', 0o600);
     try {
-      await file.writeFile(eml);
+      await file.writeFile(built.raw);
       await file.sync();
     } finally {
       await file.close();
