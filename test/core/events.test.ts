@@ -138,7 +138,7 @@ describe('isS3EventRecord', () => {
     return copy;
   }
 
-  it('isS3EventRecord accepts a record built by objectCreatedRecord', () => {
+  it('isS3EventRecord accepts a built record', () => {
     const record = objectCreatedRecord({
       bucket: 'b',
       key: 'qrcodes/a.png',
@@ -153,7 +153,7 @@ describe('isS3EventRecord', () => {
     expect(isS3EventRecord(JSON.parse(JSON.stringify(record)))).toBe(true);
   });
 
-  it('isS3EventRecord accepts the fields it reads and ignores others', () => {
+  it('isS3EventRecord ignores extra fields', () => {
     expect(isS3EventRecord(minimal)).toBe(true);
     expect(isS3EventRecord({ ...minimal, extra: [1], s3: { ...minimal.s3, extra: null } })).toBe(true);
   });

@@ -593,7 +593,7 @@ describe('other routes', () => {
 });
 
 describe('rejection log', () => {
-  /** The 'request rejected' lines logged so far. */
+  /** Returns the 'request rejected' lines logged so far. */
   function rejections(fixture: Fixture): Record<string, unknown>[] {
     return fixture.logs.records().filter((record) => record.msg === 'request rejected');
   }

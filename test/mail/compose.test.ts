@@ -110,9 +110,9 @@ describe('inlineImageSize', () => {
       const url = urlOf(bytes);
       const png = renderPng(encodeMatrix(url, 'M'));
       const size = inlineImageSize(png);
-      const shown = await sharp(png).resize(size, size, { kernel: 'nearest' }).png().toBuffer();
+      const scaled = await sharp(png).resize(size, size, { kernel: 'nearest' }).png().toBuffer();
 
-      expect(await decodeQrText(new Uint8Array(shown))).toBe(url);
+      expect(await decodeQrText(new Uint8Array(scaled))).toBe(url);
     });
   }
 });

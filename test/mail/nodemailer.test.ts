@@ -163,7 +163,7 @@ describe('buildRawMessage', () => {
     return simpleParser(raw, { keepCidLinks: true });
   }
 
-  /** The fields that mailparser reports for a message. */
+  /** Returns the fields that mailparser reports for a message. */
   function seen(mail: ParsedMail) {
     return {
       from: mail.from?.value,

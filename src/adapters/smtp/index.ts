@@ -51,7 +51,7 @@ export class SmtpTransport implements MailTransport {
   readonly destination: string;
   private readonly options: SmtpTransportOptions;
   private pool: Promise<SMTPPool> | undefined;
-  /** Set after a rejected login, so the next transporter reads the secret past any cache. */
+  /** Set after a rejected login, so the next pool reads the secret past any cache. */
   private readSecretFresh = false;
 
   constructor(options: SmtpTransportOptions) {

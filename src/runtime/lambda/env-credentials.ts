@@ -1,6 +1,6 @@
 /**
- * Takes the place of `@aws-sdk/credential-provider-node` in the Lambda bundles: esbuild's alias in
- * infra/functions.ts points the SDK clients' import of `defaultProvider` here.
+ * Takes the place of `@aws-sdk/credential-provider-node` in the Lambda bundles: the esbuild alias in
+ * infra/bundle-aliases.ts points the SDK clients' import of `defaultProvider` here.
  *
  * Lambda hands every function its role's credentials in environment variables, which are the
  * first source that the SDK's default chain tries. The rest of that chain reads profiles, SSO,
